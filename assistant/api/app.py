@@ -1,0 +1,70 @@
+"""The parent FastAPI app: REST routers now, the chat mounted at /chat."""
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from assistant import __version__
+from assistant.api import films, rentals, system
+from assistant.api.middleware import CorrelationMiddleware
+from assistant.db import Database, database_url
+from assistant.errors import (
+    CustomerNotFound,
+    FilmNotFound,
+    RentalAlreadyReturned,
+    RentalNotFound,
+    RentalRefused,
+    StoreError,
+)
+from assistant.logging import configure_logging, get_logger
+from assistant.settings import Settings, get_settings
+from assistant.startup import prepare_store
+
+log = get_logger(__name__)
+
+STATUS_OF = {
+    FilmNotFound: 404,
+    CustomerNotFound: 404,
+    RentalNotFound: 404,
+    RentalAlreadyReturned: 400,
+    RentalRefused: 422,
+}
+
+
+async def store_error(request: Request, error: StoreError) -> JSONResponse:
+    return JSONResponse({"detail": str(error)}, status_code=STATUS_OF.get(type(error), 400))
+
+
+def create_app(settings: Settings | None = None, *, prepare: bool = True) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if settings.uses_default_admin_token:
+            log.warning("default_admin_token", hint="set ADMIN_TOKEN before real use")
+        url = database_url(settings)
+        if prepare:
+            prepare_store(url)
+        app.state.database = Database(url, pool_size=settings.db_pool_size)
+        log.info("started", version=__version__, llm_mode=settings.llm_mode)
+        try:
+            yield
+        finally:
+            await app.state.database.close()
+
+    app = FastAPI(
+        title="Pagila Assistant",
+        version=__version__,
+        description="The DVD-rental store's front desk: REST API (the chat is at /chat).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_middleware(CorrelationMiddleware)
+    app.add_exception_handler(StoreError, store_error)
+    for module in (system, films, rentals):
+        app.include_router(module.router)
+        if hasattr(module, "admin"):
+            app.include_router(module.admin)
+    return app

@@ -1,0 +1,32 @@
+"""Health and the admin check of the original API."""
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, RedirectResponse
+
+from assistant import __version__
+from assistant.api.deps import ADMIN_USER, AdminRoute, DatabaseDep, SettingsDep, admin_docs
+
+router = APIRouter(tags=["system"])
+admin = APIRouter(tags=["system"], route_class=AdminRoute, dependencies=admin_docs)
+
+
+@router.get("/", include_in_schema=False)
+async def home():
+    return RedirectResponse("/chat")
+
+
+@router.get("/health")
+async def health(database: DatabaseDep, settings: SettingsDep):
+    reachable = await database.ping()
+    body = {
+        "status": "healthy" if reachable else "unhealthy",
+        "version": __version__,
+        "database": "reachable" if reachable else "unreachable",
+        "llm_mode": settings.llm_mode,
+    }
+    return JSONResponse(body, status_code=200 if reachable else 503)
+
+
+@admin.get("/protected")
+async def protected():
+    return {"message": "Access granted", "user": ADMIN_USER}

@@ -1,0 +1,125 @@
+"""`pagila-assistant`: serve the front desk, and look after its database."""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from assistant.db import database_url
+from assistant.logging import configure_logging
+from assistant.settings import get_settings
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from assistant.api.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(
+        create_app(settings),
+        host=args.host or settings.pagila_host,
+        port=args.port or settings.pagila_port,
+        log_config=None,  # our structlog setup owns the output
+        access_log=False,  # the correlation middleware logs each request once
+        workers=1,  # chat sessions live in process memory: one worker per instance
+    )
+
+
+def db_upgrade(args: argparse.Namespace) -> None:
+    from assistant.migrate import upgrade
+
+    print(upgrade(_url()))
+
+
+def db_load_pagila(args: argparse.Namespace) -> None:
+    from assistant.migrate import load_pagila
+
+    started = time.perf_counter()
+    load_pagila(_url(), Path(args.directory))
+    print(f"Loaded the Pagila files from {args.directory} in {time.perf_counter() - started:.1f} s")
+
+
+def db_demo(args: argparse.Namespace) -> None:
+    from data.demo import generate
+
+    from assistant.migrate import upgrade
+
+    url = _url()
+    upgrade(url)
+    counts = generate(url, scale=args.scale)
+    print(json.dumps(counts, indent=2))
+
+
+def db_status(args: argparse.Namespace) -> None:
+    from assistant.migrate import status
+
+    print(json.dumps(status(_url()), indent=2, default=str))
+
+
+def _url() -> str:
+    return database_url(get_settings())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pagila-assistant",
+        description="The DVD-rental store's conversational front desk. The database is "
+        "PAGILA_DSN when set, otherwise an embedded PostgreSQL kept in PAGILA_HOME (.pagila/).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = commands.add_parser(
+        "serve",
+        help="serve the chat (/chat) and the REST API (/api/v1, /docs)",
+        description="Migrate the database, load the demo data if the store is empty, and "
+        "serve the chat and the REST API in one process.",
+    )
+    p.add_argument("--host", help="address to listen on (PAGILA_HOST, default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on (PAGILA_PORT, default 8000)")
+    p.set_defaults(run=serve)
+
+    db = commands.add_parser("db", help="manage the store's database").add_subparsers(
+        dest="db_command", required=True, metavar="DB_COMMAND"
+    )
+    p = db.add_parser(
+        "upgrade",
+        help="bring the schema up to date",
+        description="Create the schema in an empty database, or, on a database that already "
+        "holds the official Pagila schema, record it and add only the enhancements.",
+    )
+    p.set_defaults(run=db_upgrade)
+    p = db.add_parser(
+        "load-pagila",
+        help="load the official Pagila files into an empty database",
+        description="Load DIR/pagila-schema.sql and DIR/pagila-data.sql into the configured "
+        "(empty) database, then upgrade it.",
+    )
+    p.add_argument("directory", metavar="DIR", help="folder holding the two Pagila .sql files")
+    p.set_defaults(run=db_load_pagila)
+    p = db.add_parser(
+        "demo",
+        help="fill an empty store with the deterministic demo data",
+        description="Upgrade the schema, then generate the demo store (fixed seed; dates "
+        "relative to today). --scale 10 or 100 makes it larger for benchmarks.",
+    )
+    p.add_argument("--scale", type=int, default=1, help="size multiplier (default 1)")
+    p.set_defaults(run=db_demo)
+    p = db.add_parser("status", help="show the schema revision and row counts")
+    p.set_defaults(run=db_status)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        args.run(args)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,229 @@
+"""Rentals: history, what is out, what is overdue, renting a copy and taking it back.
+
+The database enforces "one open rental per copy" (unique partial index
+rental_one_open_per_copy); this module maps its verdict to the store's answer.
+"""
+
+import math
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from assistant.errors import RentalAlreadyReturned, RentalNotFound, RentalRefused
+from assistant.models import Rental, RentalLine, ReturnReceipt
+
+ONE_OPEN_RENTAL_PER_COPY = "rental_one_open_per_copy"
+LATE_FEE_PER_DAY = Decimal("1.00")
+
+_RENTAL_COLUMNS = "r.rental_id, r.rental_date, r.inventory_id, r.customer_id, r.return_date, " \
+    "r.staff_id, r.last_update"
+
+# A rental with its film, store and customer; days_overdue counts whole days past the due date.
+_RENTAL_LINE = f"""
+    SELECT {_RENTAL_COLUMNS}, f.film_id, f.title, i.store_id,
+           c.first_name || ' ' || c.last_name AS customer_name,
+           r.rental_date + f.rental_duration * interval '1 day' AS due_date,
+           greatest(0, floor(extract(epoch FROM (coalesce(r.return_date, now())
+               - r.rental_date - f.rental_duration * interval '1 day')) / 86400))::int
+               AS days_overdue
+    FROM rental r
+    JOIN inventory i ON i.inventory_id = r.inventory_id
+    JOIN film f ON f.film_id = i.film_id
+    JOIN customer c ON c.customer_id = r.customer_id
+"""
+
+
+def days_late(rental_date: datetime, return_date: datetime, rental_duration: int) -> int:
+    """Whole days past the film's rental duration (0 when on time)."""
+    late = return_date - rental_date - timedelta(days=rental_duration)
+    return max(0, math.floor(late.total_seconds() / 86400))
+
+
+def late_fee(
+    rental_date: datetime, return_date: datetime, rental_duration: int, replacement_cost: Decimal
+) -> Decimal:
+    """Pagila's rule: $1 a day past the rental duration; kept more than twice the duration,
+    the film's replacement cost instead."""
+    if return_date - rental_date > timedelta(days=2 * rental_duration):
+        return replacement_cost
+    return LATE_FEE_PER_DAY * days_late(rental_date, return_date, rental_duration)
+
+
+async def get_rental(conn: AsyncConnection, rental_id: int) -> Rental:
+    row = (
+        await conn.execute(
+            text(f"SELECT {_RENTAL_COLUMNS} FROM rental r WHERE r.rental_id = :id"),
+            {"id": rental_id},
+        )
+    ).mappings().first()
+    if row is None:
+        raise RentalNotFound(rental_id)
+    return Rental.model_validate(row)
+
+
+async def rental_line(conn: AsyncConnection, rental_id: int) -> RentalLine:
+    row = (
+        await conn.execute(text(f"{_RENTAL_LINE} WHERE r.rental_id = :id"), {"id": rental_id})
+    ).mappings().first()
+    if row is None:
+        raise RentalNotFound(rental_id)
+    return RentalLine.model_validate(row)
+
+
+async def customer_rentals(
+    conn: AsyncConnection, customer_id: int, skip: int = 0, limit: int = 10
+) -> list[Rental]:
+    """A customer's rentals, newest first (an unknown customer simply has none)."""
+    rows = await conn.execute(
+        text(f"""
+            SELECT {_RENTAL_COLUMNS} FROM rental r WHERE r.customer_id = :customer_id
+            ORDER BY r.rental_date DESC, r.rental_id DESC LIMIT :limit OFFSET :skip
+        """),
+        {"customer_id": customer_id, "limit": limit, "skip": skip},
+    )
+    return [Rental.model_validate(row) for row in rows.mappings()]
+
+
+async def active_rentals(
+    conn: AsyncConnection, customer_id: int | None = None, skip: int = 0, limit: int = 10
+) -> list[Rental]:
+    """Rentals not yet returned, newest first."""
+    rows = await conn.execute(
+        text(f"""
+            SELECT {_RENTAL_COLUMNS} FROM rental r
+            WHERE r.return_date IS NULL
+              AND (CAST(:customer_id AS integer) IS NULL OR r.customer_id = :customer_id)
+            ORDER BY r.rental_date DESC, r.rental_id DESC LIMIT :limit OFFSET :skip
+        """),
+        {"customer_id": customer_id, "limit": limit, "skip": skip},
+    )
+    return [Rental.model_validate(row) for row in rows.mappings()]
+
+
+async def rental_lines(
+    conn: AsyncConnection,
+    *,
+    customer_id: int | None = None,
+    open_only: bool = False,
+    overdue_only: bool = False,
+    skip: int = 0,
+    limit: int = 10,
+) -> list[RentalLine]:
+    """Rentals with film, store and customer, newest first (overdue: most overdue first)."""
+    clauses = ["true"]
+    if customer_id is not None:
+        clauses.append("r.customer_id = :customer_id")
+    if open_only or overdue_only:
+        clauses.append("r.return_date IS NULL")
+    if overdue_only:
+        clauses.append("r.rental_date + f.rental_duration * interval '1 day' < now()")
+    order = "r.rental_date, r.rental_id" if overdue_only else "r.rental_date DESC, r.rental_id DESC"
+    rows = await conn.execute(
+        text(f"{_RENTAL_LINE} WHERE {' AND '.join(clauses)} ORDER BY {order} "
+             "LIMIT :limit OFFSET :skip"),
+        {"customer_id": customer_id, "limit": limit, "skip": skip},
+    )
+    return [RentalLine.model_validate(row) for row in rows.mappings()]
+
+
+async def count_overdue(conn: AsyncConnection) -> int:
+    return await conn.scalar(
+        text("""
+            SELECT count(*) FROM rental r JOIN inventory i USING (inventory_id)
+            JOIN film f USING (film_id)
+            WHERE r.return_date IS NULL
+              AND r.rental_date + f.rental_duration * interval '1 day' < now()
+        """)
+    )
+
+
+async def rent_copy(
+    conn: AsyncConnection, customer_id: int, inventory_id: int, staff_id: int
+) -> Rental:
+    """Rent a copy to a customer, served by a clerk. `conn` must be in a transaction.
+
+    Every failing reason is reported at once. Two clerks racing for the same copy: the
+    database's unique index lets one through and the other gets "already rented out".
+    """
+    check = (
+        await conn.execute(
+            text("""
+                SELECT (SELECT activebool FROM customer WHERE customer_id = :c) AS customer_active,
+                       EXISTS (SELECT 1 FROM inventory WHERE inventory_id = :i) AS copy_exists,
+                       EXISTS (SELECT 1 FROM rental WHERE inventory_id = :i
+                               AND return_date IS NULL) AS copy_out,
+                       (SELECT active FROM staff WHERE staff_id = :s) AS staff_active
+            """),
+            {"c": customer_id, "i": inventory_id, "s": staff_id},
+        )
+    ).mappings().one()
+    reasons = []
+    if check["customer_active"] is None:
+        reasons.append(f"Customer with ID {customer_id} not found")
+    elif not check["customer_active"]:
+        reasons.append(f"Customer with ID {customer_id} is not active")
+    if not check["copy_exists"]:
+        reasons.append(f"Inventory item with ID {inventory_id} not found")
+    elif check["copy_out"]:
+        reasons.append(_already_out(inventory_id))
+    if check["staff_active"] is None:
+        reasons.append(f"Staff member with ID {staff_id} not found")
+    elif not check["staff_active"]:
+        reasons.append(f"Staff member with ID {staff_id} is not active")
+    if reasons:
+        raise RentalRefused(reasons)
+
+    try:
+        row = (
+            await conn.execute(
+                text(f"""
+                    INSERT INTO rental AS r (rental_date, inventory_id, customer_id, staff_id)
+                    VALUES (now(), :i, :c, :s) RETURNING {_RENTAL_COLUMNS}
+                """),
+                {"c": customer_id, "i": inventory_id, "s": staff_id},
+            )
+        ).mappings().one()
+    except IntegrityError as error:
+        if ONE_OPEN_RENTAL_PER_COPY in str(error.orig):
+            raise RentalRefused([_already_out(inventory_id)]) from None
+        raise
+    return Rental.model_validate(row)
+
+
+def _already_out(inventory_id: int) -> str:
+    return f"Inventory item with ID {inventory_id} is already rented out"
+
+
+async def return_rental(conn: AsyncConnection, rental_id: int) -> ReturnReceipt:
+    """Take a copy back, once. `conn` must be in a transaction.
+
+    The UPDATE only matches an open rental, so of two racing returns exactly one wins.
+    """
+    row = (
+        await conn.execute(
+            text(f"""
+                UPDATE rental r SET return_date = now()
+                FROM inventory i JOIN film f USING (film_id)
+                WHERE r.rental_id = :id AND r.return_date IS NULL
+                  AND i.inventory_id = r.inventory_id
+                RETURNING {_RENTAL_COLUMNS}, f.title, f.rental_duration, f.replacement_cost
+            """),
+            {"id": rental_id},
+        )
+    ).mappings().first()
+    if row is None:
+        await get_rental(conn, rental_id)  # raises RentalNotFound when there is no such rental
+        raise RentalAlreadyReturned(rental_id)
+    rental = Rental.model_validate(row)
+    return ReturnReceipt(
+        rental=rental,
+        title=row["title"],
+        days_late=days_late(rental.rental_date, rental.return_date, row["rental_duration"]),
+        late_fee=late_fee(
+            rental.rental_date, rental.return_date, row["rental_duration"],
+            row["replacement_cost"],
+        ),
+    )

@@ -1,0 +1,29 @@
+"""Bringing the store's database up to date before serving."""
+
+from sqlalchemy import text
+
+from assistant.db import make_sync_engine
+from assistant.logging import get_logger
+
+log = get_logger(__name__)
+
+
+def store_is_empty(url: str) -> bool:
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            return not conn.scalar(text("SELECT EXISTS (SELECT 1 FROM film)"))
+    finally:
+        engine.dispose()
+
+
+def prepare_store(url: str) -> None:
+    """Migrate; fill an empty store with the demo data; leave a stocked one alone."""
+    from data.demo import generate
+
+    from assistant.migrate import upgrade
+
+    log.info("migrated", outcome=upgrade(url))
+    if store_is_empty(url):
+        counts = generate(url)
+        log.info("demo_data_loaded", **counts)

@@ -19,11 +19,11 @@ def store_is_empty(url: str) -> bool:
 
 def prepare_store(url: str) -> None:
     """Migrate; fill an empty store with the demo data; leave a stocked one alone."""
-    from data.demo import generate
-
     from assistant.migrate import upgrade
 
     log.info("migrated", outcome=upgrade(url))
     if store_is_empty(url):
+        from data.demo import generate  # only an empty store needs the generator
+
         counts = generate(url)
         log.info("demo_data_loaded", **counts)

@@ -43,3 +43,57 @@ def pagila_dir() -> Path:
     if not (PAGILA_DIR / "pagila-schema.sql").exists():
         pytest.fail(f"official Pagila files not found in {PAGILA_DIR} (set PAGILA_DIR)")
     return PAGILA_DIR
+
+
+@pytest.fixture(scope="session")
+def official_url(new_database, pagila_dir) -> str:
+    """A database holding the official Pagila schema and data, upgraded; loaded once a session."""
+    from assistant.migrate import load_pagila
+
+    url = new_database("official")
+    load_pagila(url, pagila_dir)
+    return url
+
+
+@pytest.fixture(scope="session")
+def sql(official_url):
+    """Run SQL on the official database (autocommit): sql("SELECT ...", **params)."""
+    from sqlalchemy import text
+
+    from assistant.db import make_sync_engine
+
+    engine = make_sync_engine(official_url).execution_options(isolation_level="AUTOCOMMIT")
+
+    def run(statement: str, **params):
+        with engine.connect() as conn:
+            result = conn.execute(text(statement), params)
+            return result.all() if result.returns_rows else None
+
+    yield run
+    engine.dispose()
+
+
+ADMIN_TOKEN = "test-admin-token-5f2c"
+
+
+def make_settings(dsn: str, **overrides):
+    from assistant.settings import Settings
+
+    return Settings(_env_file=None, pagila_dsn=dsn, admin_token=ADMIN_TOKEN,
+                    log_level="WARNING", **overrides)
+
+
+@pytest.fixture(scope="session")
+def client(official_url):
+    """The REST API over the official data, run in-process with its lifespan."""
+    from fastapi.testclient import TestClient
+
+    from assistant.api.app import create_app
+
+    with TestClient(create_app(make_settings(official_url))) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def admin_headers() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}

@@ -1,0 +1,25 @@
+# Everything a fresh machine needs goes through uv and the committed uv.lock.
+# uv from PATH, else the one pip installs as a module (no PATH or shim refresh needed).
+UV := $(shell command -v uv 2>/dev/null)
+ifeq ($(UV),)
+UV := python3 -m uv
+endif
+PYTEST_ARGS ?=
+
+.PHONY: install run test test-e2e bench lint
+
+install:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+
+run: install
+	$(UV) run --frozen pagila-assistant serve
+
+test: install
+	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+bench: install
+	$(UV) run --frozen python tests/bench/run.py
+
+lint: install
+	$(UV) run --frozen ruff check .

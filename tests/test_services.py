@@ -1,0 +1,168 @@
+"""Domain services over the official Pagila data: what the chat's functions stand on."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+
+from assistant import customers, films, rentals
+from assistant.api.app import create_app
+from assistant.db import Database
+from assistant.errors import FilmNotFound, RentalAlreadyReturned, RentalNotFound
+from assistant.films import FilmFilter
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+async def conn(official_url):
+    database = Database(official_url, pool_size=2)
+    async with database.reading() as connection:
+        yield connection
+    await database.close()
+
+
+@pytest.fixture
+async def database(official_url):
+    database = Database(official_url, pool_size=2)
+    yield database
+    await database.close()
+
+
+async def test_full_text_search_ranks_matching_films(conn, sql):
+    found = await films.search_films(conn, "mad scientist", limit=50)
+    expected = sql("""SELECT count(*) FROM film
+                      WHERE fulltext @@ websearch_to_tsquery('english', 'mad scientist')""")[0][0]
+    assert len(found) == min(50, expected) > 0
+    assert all("scientist" in (f.description or "").lower() for f in found)
+
+
+async def test_filters_combine(conn, sql):
+    page = await films.list_films(
+        conn, FilmFilter(category="comedy", max_rental_rate=Decimal("0.99")), limit=100
+    )
+    expected = sql("""
+        SELECT count(*) FROM film f JOIN film_category USING (film_id) JOIN category c
+        USING (category_id) WHERE c.name = 'Comedy' AND f.rental_rate <= 0.99
+    """)[0][0]
+    assert page.total == expected == len(page.films)
+    assert all(f.category == "Comedy" and f.rental_rate == Decimal("0.99") for f in page.films)
+    pg13 = await films.list_films(conn, FilmFilter(rating="pg-13"), limit=1)
+    assert pg13.total == 223
+
+
+async def test_recommended_films_follow_the_rule(conn):
+    page = await films.list_films(conn, FilmFilter(recommended=True), limit=100)
+    assert page.total == 269  # R or NC-17 under $3.00 in the official data
+    assert all(films.is_recommended(f.rating, f.rental_rate) for f in page.films)
+
+
+def test_recommendation_rule_boundaries():
+    assert films.is_recommended("R", Decimal("2.99"))
+    assert films.is_recommended("NC-17", Decimal("0.99"))
+    assert not films.is_recommended("R", Decimal("3.00"))
+    assert not films.is_recommended("PG-13", Decimal("0.99"))
+    assert not films.is_recommended(None, Decimal("0.99"))
+
+
+async def test_film_details_name_actors_and_stock(conn, sql):
+    details = await films.film_details(conn, 1)
+    assert details.title == "ACADEMY DINOSAUR"
+    assert "PENELOPE GUINESS" in details.actors
+    assert [s.store_id for s in details.stock] == [1, 2]
+    copies = dict(sql("SELECT store_id, count(*) FROM inventory WHERE film_id = 1 GROUP BY 1"))
+    assert {s.store_id: s.copies for s in details.stock} == copies
+    assert all(0 <= s.in_stock <= s.copies for s in details.stock)
+    with pytest.raises(FilmNotFound):
+        await films.film_details(conn, 999999)
+
+
+async def test_copy_in_stock_is_on_the_shelf(conn, sql):
+    copy = await films.copy_in_stock(conn, 1, 1)
+    assert copy is not None
+    assert sql("SELECT film_id, store_id FROM inventory WHERE inventory_id = :i", i=copy) == [(1, 1)]
+    assert sql("SELECT count(*) FROM rental WHERE inventory_id = :i AND return_date IS NULL",
+               i=copy) == [(0,)]
+
+
+async def test_find_films_by_title_prefers_the_exact_title(conn):
+    assert [f.title for f in await films.find_films_by_title(conn, "alien center")] == [
+        "ALIEN CENTER"
+    ]
+    assert len(await films.find_films_by_title(conn, "ALIEN")) > 1
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Mary Smith", [1]),
+        ("mary   SMITH", [1]),
+        ("MARY.SMITH@sakilacustomer.org", [1]),
+        ("1", [1]),
+        ("smith mary", [1]),
+    ],
+)
+async def test_find_customers(conn, query, expected):
+    assert [c.customer_id for c in await customers.find_customers(conn, query)] == expected
+
+
+async def test_several_matching_customers_are_all_reported(conn, sql):
+    willies = await customers.find_customers(conn, "willie")
+    assert len(willies) == 2 == sql("SELECT count(*) FROM customer WHERE first_name = 'WILLIE'")[0][0]
+    assert await customers.find_customers(conn, "nobody-at-all") == []
+
+
+async def test_overdue_rentals_are_past_their_due_date(conn, sql):
+    overdue = await rentals.rental_lines(conn, overdue_only=True, limit=100)
+    assert len(overdue) == 100
+    assert await rentals.count_overdue(conn) == sql(
+        "SELECT count(*) FROM rental WHERE return_date IS NULL")[0][0]  # all of 2022's are late
+    assert all(line.return_date is None and line.days_overdue > 0 for line in overdue)
+    keys = [(line.rental_date, line.rental_id) for line in overdue]
+    assert keys == sorted(keys)  # the longest overdue first
+
+
+async def test_return_reports_days_late_and_fee(database, sql):
+    rental_id = sql("""
+        SELECT r.rental_id FROM rental r JOIN inventory i USING (inventory_id)
+        JOIN film f USING (film_id) WHERE r.return_date IS NULL AND f.rental_duration = 5
+        ORDER BY r.rental_id DESC LIMIT 1
+    """)[0][0]
+    # Out for 7 days and a bit on a 5-day film: 2 days late, $2.00.
+    sql("UPDATE rental SET rental_date = now() - interval '7 days 1 hour' WHERE rental_id = :r",
+        r=rental_id)
+    async with database.writing() as conn:
+        receipt = await rentals.return_rental(conn, rental_id)
+    assert receipt.days_late == 2
+    assert receipt.late_fee == Decimal("2.00")
+    assert receipt.rental.return_date - receipt.rental.rental_date > timedelta(days=7)
+    async with database.writing() as conn:
+        with pytest.raises(RentalAlreadyReturned):
+            await rentals.return_rental(conn, rental_id)
+        with pytest.raises(RentalNotFound):
+            await rentals.return_rental(conn, 99999999)
+
+
+async def test_rental_line_names_film_customer_and_store(conn, sql):
+    line = await rentals.rental_line(conn, 1)
+    expected = sql("""
+        SELECT f.title, c.first_name || ' ' || c.last_name, i.store_id, f.rental_duration
+        FROM rental r JOIN inventory i USING (inventory_id) JOIN film f USING (film_id)
+        JOIN customer c ON c.customer_id = r.customer_id WHERE r.rental_id = 1
+    """)[0]
+    assert (line.title, line.customer_name, line.store_id) == expected[:3]
+    assert line.customer_name == "CHARLOTTE HUNTER"
+    assert line.due_date == line.rental_date + timedelta(days=expected[3])
+
+
+def test_dropped_database_connections_do_not_need_an_app_restart(official_url, sql):
+    """A database restart kills every pooled connection; pre-ping replaces them."""
+    with TestClient(create_app(make_settings(official_url), prepare=False)) as client:
+        assert client.get("/api/v1/films/1").status_code == 200
+        killed = sql("""
+            SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid()
+        """)[0][0]
+        assert killed >= 1
+        for _ in range(3):
+            assert client.get("/api/v1/films/1").status_code == 200

@@ -42,9 +42,8 @@ def db_load_pagila(args: argparse.Namespace) -> None:
 
 
 def db_demo(args: argparse.Namespace) -> None:
-    from data.demo import generate
-
     from assistant.migrate import upgrade
+    from data.demo import generate
 
     url = _url()
     upgrade(url)

@@ -34,7 +34,7 @@ def test_customer_history_is_newest_first(client, sql):
     """)
     assert [r["rental_id"] for r in rentals] == [row[0] for row in expected]
     assert len(rentals) >= 46
-    assert RENTAL_FIELDS == set(rentals[0])
+    assert set(rentals[0]) == RENTAL_FIELDS
     assert newest_first(rentals)
 
 

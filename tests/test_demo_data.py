@@ -1,0 +1,280 @@
+"""The demo data generator: a Pagila-shaped store, a real rental history, and determinism."""
+
+import os
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from assistant.db import make_sync_engine
+from assistant.migrate import upgrade
+from data import words
+from data.demo import StoreNotEmpty, build_store, generate
+
+TODAY = date(2025, 3, 14)  # fixed, so the two determinism runs agree whatever the clock says
+
+
+def _fresh_store(new_database) -> str:
+    url = new_database("demo")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def demo(new_database) -> tuple[str, dict[str, int]]:
+    url = _fresh_store(new_database)
+    return url, generate(url, today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def query(demo):
+    engine = make_sync_engine(demo[0])
+
+    def run(statement: str, **params):
+        with engine.connect() as conn:
+            return conn.execute(text(statement), params).all()
+
+    yield run
+    engine.dispose()
+
+
+def one(query, statement: str, **params):
+    return query(statement, **params)[0][0]
+
+
+def test_row_counts_are_pagila_sized(demo, query):
+    _, counts = demo
+    assert counts["store"] == 2 and counts["staff"] == 2
+    assert counts["category"] == 16
+    assert counts["film"] == 1000
+    assert counts["actor"] == 200
+    assert 550 <= counts["customer"] <= 650
+    assert 4000 <= counts["inventory"] <= 5000
+    assert 15000 <= counts["rental"] <= 17000
+    assert 20 <= counts["streaming_subscription"] <= 100
+    for table, rows in counts.items():
+        assert one(query, f"SELECT count(*) FROM {table}") == rows, table
+
+
+def test_reference_data(query):
+    names = [name for (name,) in query("SELECT name FROM category ORDER BY category_id")]
+    assert names == list(words.CATEGORIES)
+    languages = [name.strip() for (name,) in query("SELECT name FROM language ORDER BY 1")]
+    assert "English" in languages and len(languages) == 6
+    # Each store is managed by its one clerk, who works there.
+    assert query(
+        "SELECT s.store_id, st.store_id, st.active FROM store s "
+        "JOIN staff st ON st.staff_id = s.manager_staff_id ORDER BY 1"
+    ) == [(1, 1, True), (2, 2, True)]
+
+
+def test_films_look_like_pagila(query):
+    assert one(query, "SELECT count(DISTINCT title) = count(*) FROM film")
+    assert one(query, "SELECT bool_and(title ~ '^[A-Z]+ [A-Z]+$') FROM film")
+    assert one(query, "SELECT bool_and(fulltext <> ''::tsvector) FROM film")
+    ranges = query(
+        "SELECT min(rental_duration), max(rental_duration), min(length), max(length), "
+        "min(replacement_cost), max(replacement_cost) FROM film"
+    )[0]
+    assert ranges[0] >= 3 and ranges[1] <= 7 and ranges[2] >= 46 and ranges[3] <= 185
+    assert ranges[4] >= Decimal("9.99") and ranges[5] <= Decimal("29.99")
+    rates = {float(rate) for (rate,) in query("SELECT DISTINCT rental_rate FROM film")}
+    assert rates == {0.99, 2.99, 4.99}
+    ratings = {rating for (rating,) in query("SELECT DISTINCT rating::text FROM film")}
+    assert ratings == set(words.RATINGS)
+    streaming = one(query, "SELECT avg(streaming_available::int) FROM film")
+    assert 0.25 <= streaming <= 0.35
+    # Exactly one category per film; 1..10 actors per film.
+    assert one(query, "SELECT count(*) FROM film_category") == 1000
+    fewest, most = query(
+        "SELECT min(n), max(n) FROM (SELECT count(*) n FROM film_actor GROUP BY film_id) c"
+    )[0]
+    assert fewest >= 1 and most <= 10
+    assert one(query, "SELECT count(DISTINCT film_id) FROM film_actor") == 1000
+
+
+@pytest.mark.parametrize("phrase", ["mad scientist", "dinosaur", "robot", "astronaut"])
+def test_full_text_search_finds_the_usual_subjects(query, phrase):
+    search = "SELECT count(*) FROM film WHERE fulltext @@ plainto_tsquery('english', :q)"
+    hits = one(query, search, q=phrase)
+    assert hits >= 10
+
+
+def test_customers(query):
+    assert one(query, "SELECT bool_and(first_name = upper(first_name)) FROM customer")
+    assert one(
+        query,
+        "SELECT bool_and(email = first_name || '.' || last_name || '@sakilacustomer.org') "
+        "FROM customer",
+    )
+    assert one(query, "SELECT count(DISTINCT email) = count(*) FROM customer")
+    active = one(query, "SELECT avg(activebool::int) FROM customer")
+    assert 0.95 <= active < 1
+    per_store = query("SELECT store_id, count(*) FROM customer GROUP BY 1 ORDER BY 1")
+    assert [store for store, _ in per_store] == [1, 2] and min(n for _, n in per_store) > 200
+
+
+def test_two_customers_share_the_first_name_willie(query):
+    willies = query(
+        "SELECT last_name, activebool FROM customer WHERE first_name = 'WILLIE' ORDER BY 1"
+    )
+    assert willies == [(last, True) for last in sorted(words.AMBIGUOUS_LAST_NAMES)]
+
+
+def test_inventory(query):
+    per_film = query(
+        "SELECT f.film_id, count(i.inventory_id) FROM film f "
+        "LEFT JOIN inventory i USING (film_id) GROUP BY f.film_id"
+    )
+    assert max(n for _, n in per_film) <= 8
+    assert 5 <= sum(1 for _, n in per_film if n == 0) <= 60  # a few films are not stocked
+
+
+def test_rentals_still_out_are_some_current_some_overdue(query):
+    out = query(
+        "SELECT count(*) FILTER (WHERE r.rental_date + f.rental_duration * interval '1 day' "
+        "                         < CAST(:today AS date)), "
+        "       count(*) FILTER (WHERE r.rental_date + f.rental_duration * interval '1 day' "
+        "                         > CAST(:today AS date) + 1), "
+        "       count(*) "
+        "FROM rental r JOIN inventory i USING (inventory_id) JOIN film f USING (film_id) "
+        "WHERE r.return_date IS NULL",
+        today=TODAY,
+    )[0]
+    overdue, current, total = out
+    assert overdue + current == total  # none falls due on the day itself
+    assert 150 <= total <= 250
+    assert abs(overdue - current) <= total * 0.2
+    # Rentals span about six months before today, none in the future.
+    first, last = query("SELECT min(rental_date)::date, max(rental_date) FROM rental")[0]
+    assert 170 <= (TODAY - first).days <= 190
+    assert last.date() < TODAY
+
+
+def test_a_copy_is_never_out_twice(query):
+    assert (
+        one(
+            query,
+            "SELECT count(*) FROM (SELECT inventory_id FROM rental WHERE return_date IS NULL "
+            "GROUP BY inventory_id HAVING count(*) > 1) doubles",
+        )
+        == 0
+    )
+    overlapping = one(
+        query,
+        "SELECT count(*) FROM rental a JOIN rental b "
+        "ON a.inventory_id = b.inventory_id AND a.rental_id < b.rental_id "
+        "AND tstzrange(a.rental_date, a.return_date) && tstzrange(b.rental_date, b.return_date)",
+    )
+    assert overlapping == 0
+    assert one(query, "SELECT bool_and(return_date > rental_date) FROM rental")
+
+
+def test_rentals_are_made_by_the_copys_store_clerk(query):
+    assert one(
+        query,
+        "SELECT bool_and(s.store_id = i.store_id) FROM rental r "
+        "JOIN inventory i USING (inventory_id) JOIN staff s ON s.staff_id = r.staff_id",
+    )
+
+
+def test_each_returned_rental_is_paid_with_late_fees(query):
+    unpaid, wrong = query(
+        "SELECT count(*) FILTER (WHERE p.payment_id IS NULL), "
+        "       count(*) FILTER (WHERE p.amount <> f.rental_rate + greatest(0, floor("
+        "           extract(epoch FROM r.return_date - r.rental_date) / 86400"
+        "           - f.rental_duration))"
+        "         OR p.payment_date <> r.return_date OR p.customer_id <> r.customer_id) "
+        "FROM rental r JOIN inventory i USING (inventory_id) JOIN film f USING (film_id) "
+        "LEFT JOIN payment p USING (rental_id) WHERE r.return_date IS NOT NULL"
+    )[0]
+    assert (unpaid, wrong) == (0, 0)
+    late = one(
+        query,
+        "SELECT count(*) FROM payment p JOIN rental r USING (rental_id) "
+        "JOIN inventory i USING (inventory_id) JOIN film f USING (film_id) "
+        "WHERE p.amount > f.rental_rate",
+    )
+    assert late > 100  # some copies came back days late
+
+
+def test_sequences_continue_after_the_loaded_rows(demo, query):
+    engine = make_sync_engine(demo[0])
+    try:
+        with engine.begin() as conn:
+            new_id = conn.scalar(
+                text(
+                    "INSERT INTO actor (first_name, last_name) VALUES ('NEW', 'ACTOR') "
+                    "RETURNING actor_id"
+                )
+            )
+            conn.rollback()
+    finally:
+        engine.dispose()
+    assert new_id == 201
+
+
+def test_refuses_a_store_that_already_has_films(demo):
+    with pytest.raises(StoreNotEmpty, match="already has 1000 films"):
+        generate(demo[0], today=TODAY)
+
+
+def _checksum(url: str) -> tuple[str, str]:
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            digest = "SELECT md5(string_agg(t::text, '|' ORDER BY {key})) FROM {table} t"
+            return tuple(
+                conn.scalar(text(digest.format(table=table, key=key)))
+                for table, key in (("film", "film_id"), ("rental", "rental_id"))
+            )
+    finally:
+        engine.dispose()
+
+
+def test_same_seed_and_day_give_the_same_store(demo, new_database):
+    again = _fresh_store(new_database)
+    generate(again, today=TODAY)
+    assert _checksum(again) == _checksum(demo[0])
+
+
+def test_rows_do_not_depend_on_the_hash_seed():
+    """Built in two interpreters with different PYTHONHASHSEED: the same rows."""
+    script = (
+        "import hashlib, datetime; from data.demo import build_store; "
+        "tables = build_store(today=datetime.date(2025, 3, 14)); "
+        "print(hashlib.md5(repr([(t.name, t.rows) for t in tables]).encode()).hexdigest())"
+    )
+    root = Path(__file__).resolve().parents[1]
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            cwd=root,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for hash_seed in ("1", "2")
+    }
+    assert len(digests) == 1
+
+
+def test_another_seed_gives_another_store():
+    titles = [
+        next(t for t in build_store(seed=seed, today=TODAY) if t.name == "film").rows
+        for seed in (1, 2)
+    ]
+    assert [row[1] for row in titles[0]] != [row[1] for row in titles[1]]
+
+
+def test_dates_follow_today():
+    earlier = {t.name: t for t in build_store(today=date(2025, 1, 1))}
+    later = {t.name: t for t in build_store(today=date(2025, 1, 11))}
+    assert earlier["film"].rows[0][1:11] == later["film"].rows[0][1:11]  # same film
+    shift = later["rental"].rows[0][1] - earlier["rental"].rows[0][1]
+    assert shift.days == 10

@@ -1,0 +1,221 @@
+"""The store's own names, to recognise them in what the clerk types.
+
+Film titles, customer names and emails, categories, ratings, store ids and rental rates are
+read once from the database. A name is recognised when every one of its words appears in
+the message, in any order, close together, each spelled exactly or with a small typo
+("acadmy dinosaur", "smith mary"). Typos are looked up with difflib among words of about
+the same length, and remembered.
+"""
+
+import difflib
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import text
+
+from assistant.db import Database
+from assistant.films import RATINGS
+from assistant.logging import get_logger
+from assistant.offline.text import COMMON, words_of
+
+log = get_logger(__name__)
+
+TYPO_CUTOFF = 0.8  # difflib ratio: "acadmy"/"academy" is 0.92, "smth"/"smith" 0.89
+MIN_TYPO_LENGTH = 4  # shorter words must be spelled exactly
+LOOSE_TYPO_CUTOFF = 0.85  # one word alone says less: "alien" is not a typo of "alvin" (0.8)
+LOOSE_NAME_CUTOFF = 0.9  # nor "days" of "day" (0.86); "wilie" of "willie" is 0.91
+
+
+@dataclass(frozen=True)
+class Name:
+    """A film title or a customer's full name, as the store has it."""
+
+    id: int
+    name: str
+    words: tuple[str, ...]
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    """A name recognised in a message: which one, at which word positions, how closely."""
+
+    entry: Name
+    positions: tuple[int, ...]
+    score: float  # 1.0 when every word is spelled exactly
+
+
+@dataclass
+class _Vocabulary:
+    """Words of a set of names, with the names each word is part of."""
+
+    names: list[Name]
+    index: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_length: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    memo: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for i, entry in enumerate(self.names):
+            for word in dict.fromkeys(entry.words):
+                self.index[word].append(i)
+        for word in sorted(self.index):
+            self.by_length[len(word)].append(word)
+
+    def spellings(self, word: str) -> list[tuple[str, float]]:
+        """Words of the vocabulary this word may be: itself, or the closest typo matches."""
+        if word in self.index:
+            return [(word, 1.0)]
+        if len(word) < MIN_TYPO_LENGTH or word in COMMON or not word.isalpha():
+            return []
+        if word not in self.memo:
+            if len(self.memo) > 50_000:
+                self.memo.clear()
+            near = [w for n in range(len(word) - 2, len(word) + 3) for w in self.by_length[n]]
+            close = difflib.get_close_matches(word, near, n=3, cutoff=TYPO_CUTOFF)
+            self.memo[word] = [(w, difflib.SequenceMatcher(None, word, w).ratio()) for w in close]
+        return self.memo[word]
+
+    def find(self, words: list[str], skip: set[int] = frozenset()) -> list[Found]:
+        """Names all of whose words are in `words` (close together), best first."""
+        options = [[] if i in skip else self.spellings(w) for i, w in enumerate(words)]
+        hits: dict[int, dict[str, list[tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
+        for position, spelled in enumerate(options):
+            for word, score in spelled:
+                for i in self.index[word]:
+                    hits[i][word].append((position, score))
+        found = []
+        for i, by_word in hits.items():
+            entry = self.names[i]
+            if len(by_word) < len(set(entry.words)):
+                continue
+            placed = _place(entry.words, by_word)
+            if placed is None:
+                continue
+            positions = tuple(p for p, _ in placed)
+            if max(positions) - min(positions) > len(entry.words) + 1:
+                continue  # words far apart: a coincidence, not a name
+            score = sum(s for _, s in placed) / len(placed)
+            found.append(Found(entry, tuple(sorted(positions)), score))
+        found.sort(key=lambda f: (-f.score, -len(f.positions), f.positions, f.entry.id))
+        return found
+
+    def partial(
+        self, words: list[str], skip: set[int] = frozenset(), cutoff: float = LOOSE_TYPO_CUTOFF
+    ) -> list[tuple[int, str, float]]:
+        """Words that are some name's word on their own (a first name, one title word):
+        position, the word as the store spells it, and how closely."""
+        found = []
+        for i, word in enumerate(words):
+            if i in skip or word in COMMON:
+                continue
+            spelled = [(w, s) for w, s in self.spellings(word) if s >= cutoff]
+            if spelled:
+                found.append((i, *spelled[0]))
+        return found
+
+
+def _place(name_words, by_word) -> list[tuple[int, float]] | None:
+    """Give each word of the name its own position in the message (best spelled first)."""
+    used, placed = set(), []
+    for word in name_words:
+        spots = sorted(by_word[word], key=lambda ps: (-ps[1], ps[0]))
+        spot = next((ps for ps in spots if ps[0] not in used), None)
+        if spot is None:
+            return None
+        used.add(spot[0])
+        placed.append(spot)
+    return placed
+
+
+class Lexicon:
+    """What the store calls things, loaded from its database."""
+
+    def __init__(
+        self,
+        films: list[Name],
+        customers: list[Name],
+        categories: list[str],
+        ratings: list[str],
+        stores: list[int],
+        rates: list[Decimal],
+    ):
+        self.films = _Vocabulary(films)
+        self.customers = _Vocabulary(customers)
+        self.categories = categories
+        self.ratings = ratings
+        self.stores = stores
+        self.rates = rates
+        self._films_by_id = {f.id: f for f in films}
+        self._films_by_title = {f.name.upper(): f for f in films}
+        self._customers_by_id = {c.id: c for c in customers}
+        self._emails = {c.email.lower(): c for c in customers if c.email}
+
+    @classmethod
+    async def load(cls, database: Database) -> "Lexicon":
+        async with database.reading() as conn:
+            films = (await conn.execute(text("SELECT film_id, title FROM film ORDER BY film_id")))
+            films = [Name(i, t, words_of(t)) for i, t in films]
+            people = await conn.execute(text(
+                "SELECT customer_id, first_name, last_name, email FROM customer "
+                "ORDER BY customer_id"
+            ))
+            customers = [Name(i, f"{first} {last}", words_of(f"{first} {last}"), email)
+                         for i, first, last, email in people]
+            categories = list(await conn.scalars(text("SELECT name FROM category ORDER BY name")))
+            present = set(await conn.scalars(text("SELECT DISTINCT rating::text FROM film")))
+            stores = list(await conn.scalars(text("SELECT store_id FROM store ORDER BY 1")))
+            rates = list(await conn.scalars(text(
+                "SELECT DISTINCT rental_rate FROM film WHERE rental_rate IS NOT NULL ORDER BY 1"
+            )))
+        ratings = [r for r in RATINGS if r in present]
+        return cls(films, customers, categories, ratings, stores, rates)
+
+    def film(self, film_id: int) -> Name | None:
+        return self._films_by_id.get(film_id)
+
+    def film_titled(self, title: str) -> Name | None:
+        return self._films_by_title.get(title.strip().upper())
+
+    def customer(self, customer_id: int) -> Name | None:
+        return self._customers_by_id.get(customer_id)
+
+    def customer_by_email(self, email: str) -> Name | None:
+        return self._emails.get(email.lower())
+
+    def category(self, word: str) -> str | None:
+        """The store's category whose name is (or starts with) this word."""
+        for name in self.categories:
+            words = words_of(name)
+            if words and (words[0] == word or "".join(words) == word):
+                return name
+        return None
+
+    def title_word(self, word: str) -> str | None:
+        """The title word this word is, or is a typo of."""
+        spelled = self.films.spellings(word)
+        return spelled[0][0] if spelled else None
+
+
+class StoreLexicon:
+    """The lexicon, read on first use and again once it is `max_age` seconds old, so films
+    and customers added while the app runs are recognised within a minute. If the database is
+    unreachable at a reload, the last good lexicon is kept."""
+
+    def __init__(self, database: Database, max_age: float = 60.0):
+        self.database = database
+        self.max_age = max_age
+        self._lexicon: Lexicon | None = None
+        self._loaded_at = 0.0
+
+    async def current(self) -> Lexicon:
+        if self._lexicon is None or time.monotonic() - self._loaded_at > self.max_age:
+            try:
+                self._lexicon = await Lexicon.load(self.database)
+                self._loaded_at = time.monotonic()
+            except Exception:
+                if self._lexicon is None:
+                    raise
+                log.warning("lexicon_reload_failed", exc_info=True)
+        return self._lexicon

@@ -1,0 +1,398 @@
+"""What a message mentions: the store's names, ids, stores, prices, ratings, topics.
+
+`Mentions.read(message, lexicon)` finds them; the words they take up are set aside, so the
+cue words that remain ("rent", "in stock", "overdue") say what the clerk wants done.
+"""
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from assistant.offline import text as t
+from assistant.offline.lexicon import LOOSE_NAME_CUTOFF, Found, Lexicon
+
+_RATING_TOKENS = {"pg": "PG", "pg13": "PG-13", "nc17": "NC-17"}
+_ID_MARKS = {"#", "id", "number", "no", "num", "nr"}
+_STRICT = {"under", "below", "less", "cheaper", "lower", "beneath"}
+_AT_MOST = {"most", "max", "maximum", "within", "more"}  # "at most", "no more than"
+_TOPIC_CUES = {"about", "featuring", "involving", "regarding", "concerning", "where"}
+_TOPIC_END = {
+    "to", "for", "at", "under", "below", "that", "which", "please", "?", "rated", "in",
+    "cheaper", "less", "costing", "we", "you", "i", "can", "could", "do", "available",
+}
+_COMPARATOR_WORDS = _STRICT | _AT_MOST | {"than", "at", "up", "to", "no", "not", "for", "or"}
+_PEOPLE = t.CUSTOMER_WORDS | {"someone", "somebody", "anyone", "person", "guy", "lady", "woman",
+                              "man", "people"}
+_ALL_STORES = {"both", "all", "each", "every", "either", "any"}
+
+
+@dataclass
+class Mentions:
+    message: str
+    words: list[str]
+    emails: list[str] = field(default_factory=list)
+    films: list[Found] = field(default_factory=list)  # whole titles, best first
+    customers: list[Found] = field(default_factory=list)  # whole names, best first
+    customer_ids: list[int] = field(default_factory=list)
+    rental_ids: list[int] = field(default_factory=list)
+    film_ids: list[int] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)  # bare integers, no unit or label
+    store_id: int | None = None
+    all_stores: bool = False
+    rating: str | None = None
+    category: str | None = None
+    max_rate: Decimal | None = None
+    price_phrase: str | None = None  # "under $1.00"
+    ordinal: int | None = None  # 1-based; -1 is "the last one"
+    limit: int | None = None
+    topic: str | None = None  # what a film is about: "mad scientist"
+    topic_cue: bool = False  # the topic came after "about", "featuring", ...
+    title_query: str | None = None  # "with ALIEN in the title"
+    name_query: str | None = None  # "a customer named Willie"
+    name_words: list[str] = field(default_factory=list)  # first or last names on their own
+    title_words: list[str] = field(default_factory=list)  # title words on their own
+    loose: set[str] = field(default_factory=set)  # words of name_words and title_words
+    used: set[int] = field(default_factory=set)  # positions taken by the above
+
+    @classmethod
+    def read(cls, message: str, lexicon: Lexicon) -> "Mentions":
+        emails = t.EMAIL.findall(message)
+        rest = t.EMAIL.sub(" ", message)
+        m = cls(message=message, words=t.tokens(rest), emails=emails)
+        m._names(lexicon)
+        m._labelled_numbers(lexicon)
+        m._prices(lexicon)
+        m._rating(rest)
+        m._category(lexicon)
+        m._ordinal_and_limit()
+        m._title_query()
+        m._topic(lexicon)
+        m._loose_names(lexicon)
+        return m
+
+    # --- what is left once the names and numbers are set aside --------------------------
+
+    def free(self) -> list[str]:
+        return [w for i, w in enumerate(self.words) if i not in self.used]
+
+    def has(self, *words: str) -> bool:
+        free = set(self.free())
+        return any(w in free for w in words)
+
+    def has_any(self, vocabulary) -> bool:
+        return any(w in vocabulary for w in self.free())
+
+    def phrase(self, *sequence: str) -> bool:
+        free, n = self.free(), len(sequence)
+        return any(tuple(free[i:i + n]) == sequence for i in range(len(free) - n + 1))
+
+    def first_word(self, everything: bool = False) -> str:
+        """The first word that is not a name or filler ("please", "ok"); with everything=True,
+        the first word of the message, names included."""
+        words = self.words if everything else self.free()
+        words = [w for w in words if w not in ("please", "hey", "so", "ok", "okay", "and")]
+        return words[0] if words else ""
+
+    def rest(self) -> list[str]:
+        """Free words that carry meaning: not everyday words, not numbers."""
+        return [w for w in self.free() if w not in t.COMMON and w.isalpha()]
+
+    # --- finders -------------------------------------------------------------------------
+
+    def _take(self, *positions: int) -> None:
+        self.used.update(positions)
+
+    def _names(self, lexicon: Lexicon) -> None:
+        films = lexicon.films.find(self.words)
+        best = _non_overlapping(films)
+        customers = lexicon.customers.find(self.words)
+        # A word may be part of both a title and a name: the closer spelling wins.
+        chosen_customers = []
+        for c in _non_overlapping(customers):
+            clash = [f for f in best if set(f.positions) & set(c.positions)]
+            if clash and clash[0].score >= c.score:
+                continue
+            best = [f for f in best if f not in clash]
+            chosen_customers.append(c)
+        # Keep ties (a typo as close to two titles) next to the best: the clerk is asked.
+        self.films = [f for f in films if f in best or _tied(f, best)]
+        self.customers = [c for c in customers if c in chosen_customers
+                          or _tied(c, chosen_customers)]
+        for found in self.films + self.customers:
+            self._take(*found.positions)
+
+    def _labelled_numbers(self, lexicon: Lexicon) -> None:
+        w = self.words
+        for i, word in enumerate(w):
+            if i in self.used:
+                continue
+            number, end = _number_at(w, i + 1)
+            if number is None and i + 1 < len(w) and w[i + 1] in _ID_MARKS:
+                number, end = _number_at(w, i + 2)
+            if number is None:
+                continue
+            target = {"customer": self.customer_ids, "client": self.customer_ids,
+                      "rental": self.rental_ids, "film": self.film_ids,
+                      "movie": self.film_ids}.get(word)
+            if target is not None:
+                target.append(number)
+                self._take(*range(i, end))
+            elif word in t.STORE_WORDS:
+                self.store_id = number
+                self._take(*range(i, end))
+        for i, word in enumerate(w):
+            if i in self.used:
+                continue
+            if word in t.STORE_WORDS and i > 0 and w[i - 1] in t.ORDINALS:
+                self.store_id = t.ORDINALS[w[i - 1]]
+                self._take(i - 1, i)
+            elif word in ("stores", "store", "branches", "shops") and i > 0 \
+                    and w[i - 1] in _ALL_STORES:
+                self.all_stores = True
+                self._take(i - 1, i)
+        if self.store_id is not None and self.store_id < 0:
+            self.store_id = lexicon.stores[-1] if lexicon.stores else None
+
+    def _prices(self, lexicon: Lexicon) -> None:
+        w = self.words
+        for i, word in enumerate(w):
+            if i in self.used:
+                continue
+            value, span = _money_at(w, i)
+            if value is None:
+                continue
+            before = w[max(0, i - 3):i]
+            if ("over" in before or "above" in before or "more" in before) and "no" not in before:
+                continue  # a lowest price: the store's filters only know a highest one
+            strict = any(b in _STRICT for b in before)
+            at_most = (any(b in _AT_MOST for b in before) or before[-2:] == ["up", "to"]
+                       or w[i + span:i + span + 2] == ["or", "less"])
+            if strict or at_most or word.startswith("$") or span > 1:
+                self.max_rate = value - Decimal("0.01") if strict else value
+                self.price_phrase = (f"under ${value:.2f}" if strict
+                                     else f"${value:.2f} or less")
+                first = i
+                while first > 0 and w[first - 1] in _COMPARATOR_WORDS:
+                    first -= 1
+                self._take(*range(first, i + span))
+                return
+        if self.has("cheapest") and lexicon.rates:
+            self.max_rate = lexicon.rates[0]
+            self.price_phrase = f"at the lowest rate, ${lexicon.rates[0]:.2f}"
+        elif self.has_any(t.PRICE_WORDS):
+            self.max_rate = Decimal("2.99")
+            self.price_phrase = "under $3.00"
+
+    def _rating(self, original: str) -> None:
+        for i, word in enumerate(self.words):
+            if i in self.used:
+                continue
+            if word in _RATING_TOKENS:
+                self.rating = _RATING_TOKENS[word]
+            elif word in ("r", "g"):
+                near = self.words[max(0, i - 1):i] + self.words[i + 1:i + 2]
+                if "rated" in near or "rating" in near or \
+                        re.search(rf"(?<![\w']){word.upper()}(?![\w'])", original):
+                    self.rating = word.upper()
+            if self.rating:
+                self._take(i)
+                return
+
+    def _category(self, lexicon: Lexicon) -> None:
+        w = self.words
+        for i, word in enumerate(w):
+            alias = t.CATEGORY_ALIASES.get(word)
+            if i in self.used or alias is None:
+                continue
+            name = lexicon.category(alias)
+            if name is None:
+                continue
+            near_film = any(x in t.FILM_WORDS or x in ("ones", "releases", "genre", "stuff")
+                            for x in w[i + 1:i + 3]) or (i > 0 and w[i - 1] in (
+                                "something", "anything"))
+            filtered = self.rating or self.max_rate or self.has_any(t.STREAM_WORDS)
+            if word in t.GENRE_ON_THEIR_OWN or near_film or filtered:
+                self.category = name
+                self._take(i)
+                if word == "science" and i + 1 < len(w) and w[i + 1] == "fiction":
+                    self._take(i + 1)
+                return
+
+    def _ordinal_and_limit(self) -> None:
+        w = self.words
+        for i, word in enumerate(w):
+            if i in self.used:
+                continue
+            after = w[i + 1] if i + 1 < len(w) else ""
+            if word in ("top", "first", "last") and after.isdigit():
+                self.limit = int(after)
+                self._take(i, i + 1)
+            elif word in t.ORDINALS and not after.isdigit() and after not in (
+                "rentals", "films", "movies", "customers", "time", "name"
+            ):
+                self.ordinal = t.ORDINALS[word]
+                self._take(i)
+            elif word in ("number", "option", "choice", "#", "no") and (
+                after.isdigit() or after in t.NUMBER_WORDS
+            ):
+                self.ordinal = int(after) if after.isdigit() else t.NUMBER_WORDS[after]
+                self._take(i, i + 1)
+            elif (word.isdigit() or word in t.NUMBER_WORDS) and (
+                after in t.FILM_WORDS or after in t.CATEGORY_ALIASES or after == "rentals"
+                or any(x in t.FILM_WORDS for x in w[i + 2:i + 4])
+            ) and i not in self.used:
+                self.limit = int(word) if word.isdigit() else t.NUMBER_WORDS[word]
+                self._take(i)
+        for i, word in enumerate(w):
+            if i not in self.used and word.isdigit() and len(word) < 9:
+                self.numbers.append(int(word))
+
+    def _title_query(self) -> None:
+        w, found = self.words, None
+        for i, word in enumerate(w):
+            if word in ("titled", "called", "named"):
+                found = _span(w, i + 1, stop=_TOPIC_END | {"in"})
+                if any(x in _PEOPLE for x in w[max(0, i - 3):i]):
+                    words = [w[j] for j in found if w[j] not in t.STOP]
+                    self.name_query = " ".join(words) or None
+                    self._take(i, *found)
+                    return
+            elif word in ("title", "titles", "name") and i > 0 and w[i - 1] in (
+                "the", "its", "their", "in"
+            ) and "in" in w[max(0, i - 2):i]:
+                start = i - 2 if w[i - 1] != "in" else i - 1
+                j = start
+                while j > 0 and w[j - 1] not in ("with", "containing", "having", "has", "have",
+                                                 "films", "movies", "titles", "any", "word"):
+                    j -= 1
+                found = list(range(j, start))
+            elif word in ("title", "titles") and i + 1 < len(w) and w[i + 1] in (
+                "containing", "contains", "with", "including", "like", "has", "matching",
+                "starting", "beginning", "that", "which", "start", "begin", "begins", "starts"
+            ):
+                start = i + 2
+                while start < len(w) and w[start] in ("with", "start", "starts", "begin",
+                                                      "begins", "contain", "contains", "have"):
+                    start += 1
+                found = _span(w, start, stop=_TOPIC_END)
+            if found:
+                break
+        quoted = re.findall(r"[\"\u201c]([^\"\u201d]+)[\"\u201d]", self.message)
+        if quoted and not found:
+            self.title_query = " ".join(t.tokens(quoted[0])).upper()
+            return
+        words = [w[j] for j in (found or []) if w[j] not in t.STOP and w[j] not in t.FILM_WORDS]
+        if words:
+            self.title_query = " ".join(words).upper()
+            self._take(*found)
+
+    def _topic(self, lexicon: Lexicon) -> None:
+        w = self.words
+        for i, word in enumerate(w):
+            if i in self.used or i + 1 >= len(w):
+                continue
+            cue = word in _TOPIC_CUES or (word == "with" and (
+                w[i + 1] in ("a", "an", "some")
+                or (i > 0 and w[i - 1] in t.FILM_WORDS | {"something", "anything", "ones"})))
+            if word == "where" and (i == 0 or w[i - 1] not in t.FILM_WORDS | {"one", "something"}):
+                cue = False  # "where can I find X?" is not what a film is about
+            if word == "about" and i > 0 and w[i - 1] in ("me", "us", "what", "how"):
+                cue = False  # "tell me about ...", "what about ...": not a topic
+            if not cue:
+                continue
+            span = [j for j in _span(w, i + 1, stop=_TOPIC_END, go_on=_topic_goes_on)
+                    if j not in self.used]
+            words = [w[j] for j in span if w[j] not in t.STOP and w[j] not in t.FILM_WORDS
+                     and w[j].isalpha()]
+            if words:
+                self.topic, self.topic_cue = " ".join(words), True
+                self._take(i, *span)
+                return
+        # "dinosaur movies", "shark films": the words just before a film word.
+        for i, word in enumerate(w):
+            if word not in t.FILM_WORDS or i in self.used:
+                continue
+            j = i
+            while j > 0 and j - 1 not in self.used and w[j - 1] not in t.COMMON \
+                    and w[j - 1].isalpha() and lexicon.category(w[j - 1]) is None:
+                j -= 1
+            if j < i:
+                self.topic = " ".join(w[j:i])
+                self._take(*range(j, i))
+                return
+
+    def _loose_names(self, lexicon: Lexicon) -> None:
+        free = set(range(len(self.words))) - self.used
+        skip = set(range(len(self.words))) - free
+        names = lexicon.customers.partial(self.words, skip, cutoff=LOOSE_NAME_CUTOFF)
+        titles = lexicon.films.partial(self.words, skip)
+        exact_titles = {i for i, _, score in titles if score == 1.0}
+        exact_names = {i for i, _, score in names if score == 1.0}
+        # A word spelled exactly as one kind of name is not a typo of the other kind.
+        names = [n for n in names if n[0] not in exact_titles or n[0] in exact_names]
+        titles = [t for t in titles if t[0] not in exact_names or t[0] in exact_titles]
+        if not any(w in t.FILM_WORDS for w in self.words):
+            titles = [t for t in titles if t[2] == 1.0]  # "rain" is not a typo of "train" here
+        self.name_words = [word for _, word, _ in names]
+        self.title_words = [word for _, word, _ in titles]
+        self.loose = {self.words[i] for i, _, _ in names + titles}
+
+
+def _non_overlapping(found: list[Found]) -> list[Found]:
+    chosen, taken = [], set()
+    for f in found:
+        if not taken & set(f.positions):
+            chosen.append(f)
+            taken.update(f.positions)
+    return chosen
+
+
+def _tied(f: Found, best: list[Found]) -> bool:
+    return any(b.score == f.score and set(b.positions) & set(f.positions) and b is not f
+               for b in best)
+
+
+def _number_at(words: list[str], i: int) -> tuple[int | None, int]:
+    if i < len(words) and words[i].isdigit():
+        return int(words[i]), i + 1
+    if i < len(words) and words[i] in t.NUMBER_WORDS:
+        return t.NUMBER_WORDS[words[i]], i + 1
+    return None, i
+
+
+def _money_at(words: list[str], i: int) -> tuple[Decimal | None, int]:
+    """An amount of money at position i, and how many words it takes."""
+    word = words[i]
+    after = words[i + 1] if i + 1 < len(words) else ""
+    if word in t.NUMBER_WORDS or word == "a":  # "a dollar", "two bucks"
+        if after not in ("dollars", "dollar", "bucks", "buck"):
+            return None, 0
+        return Decimal(t.NUMBER_WORDS.get(word, 1)), 2
+    number = word.lstrip("$")
+    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", number):
+        return None, 0
+    value = Decimal(number)
+    if after in ("cents", "cent"):
+        return value / 100, 2
+    if after in ("dollars", "dollar", "bucks", "buck", "usd"):
+        return value, 2
+    if word.startswith("$") or "." in number:
+        return value, 1
+    before = words[max(0, i - 3):i]
+    if any(b in _STRICT or b in _AT_MOST for b in before) and value < 100:
+        return value, 1
+    return None, 0
+
+
+def _span(words: list[str], start: int, stop: set[str], go_on=None) -> list[int]:
+    end = start
+    while end < len(words) and (words[end] not in stop or (go_on and go_on(words, end))):
+        end += 1
+    return list(range(start, end))
+
+
+def _topic_goes_on(words: list[str], i: int) -> bool:
+    """ "love in Nigeria" is one topic; "... in stock", "... in store 2" end it."""
+    after = words[i + 1] if i + 1 < len(words) else ""
+    return words[i] == "in" and after not in t.STOCK_WORDS | t.STORE_WORDS | {
+        "the", "our", "your", "its", "title", "titles", "?", ""}

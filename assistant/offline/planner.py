@@ -1,0 +1,384 @@
+"""From an Intent and this turn's function results to the next function calls, or the answer.
+
+A plan is written as if every result were already there: `work.get(...)` returns a call's
+result when it was made earlier in the turn, and otherwise stops the plan (NeedCalls) so the
+service emits the call; Semantic Kernel runs it and calls the model again with the result,
+and the plan is run again from the top, one step further. Same history, same steps.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from assistant.offline import answers
+from assistant.offline.dialogue import CustomerRef, FilmRef, Intent, Pending, id_given
+
+MAX_STEPS = 6
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str  # fully qualified: "Films-list_films"
+    arguments: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}:{json.dumps(self.arguments, sort_keys=True, default=str)}"
+
+
+@dataclass(frozen=True)
+class Result:
+    data: dict | None  # the JSON object a store function returned
+    text: str  # the raw result (a refusal from the approval step is plain text)
+
+    @classmethod
+    def of(cls, value: Any) -> "Result":
+        if isinstance(value, dict):
+            return cls(value, json.dumps(value, default=str))
+        raw = "" if value is None else str(value)
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            data = None
+        return cls(data if isinstance(data, dict) else None, raw)
+
+    @property
+    def error(self) -> str | None:
+        if self.data is None:
+            return self.text or "the function returned nothing."
+        return self.data.get("error")
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    pending: Pending | None = None  # the question this reply asks, for the next turn
+
+
+class NeedCalls(Exception):  # noqa: N818 - a signal, not an error
+    def __init__(self, calls: list[Call]):
+        super().__init__(", ".join(c.name for c in calls))
+        self.calls = calls
+
+
+class Work:
+    """This turn's calls and results; asks for the ones still missing."""
+
+    def __init__(self, steps: list[tuple[Call, Result]], can_call: Callable[[str], bool]):
+        self.done = {call.key: result for call, result in steps}
+        self.count = len(steps)
+        self.can_call = can_call
+
+    def get(self, name: str, **arguments: Any) -> Result:
+        return self.get_all([Call(name, _clean(arguments))])[0]
+
+    def get_all(self, calls: list[Call]) -> list[Result]:
+        missing = [c for c in calls if c.key not in self.done]
+        if missing:
+            raise NeedCalls(missing)
+        return [self.done[c.key] for c in calls]
+
+
+def _clean(arguments: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in arguments.items() if v is not None}
+
+
+def plan(intent: Intent, work: Work) -> Reply:
+    handler = _HANDLERS.get(intent.kind)
+    if handler is None:
+        raise ValueError(f"no plan for {intent.kind}")
+    return handler(intent, work)
+
+
+# --- films -------------------------------------------------------------------------------
+
+
+def _films(intent: Intent, work: Work) -> Reply:
+    result = work.get(
+        "Films-list_films", category=intent.category, rating=intent.rating,
+        max_rental_rate=float(intent.max_rate) if intent.max_rate is not None else None,
+        streaming_only=True if intent.streaming else None, limit=intent.limit,
+    )
+    return Reply(answers.films(result.data or {}, _describe(intent)))
+
+
+def _describe(intent: Intent) -> str:
+    noun = f"{intent.category} films" if intent.category else "films"
+    words = [intent.rating, noun] if intent.rating else [noun]
+    if intent.price_phrase:
+        words.append(f"renting {intent.price_phrase}")
+    if intent.streaming:
+        words.append("available for streaming")
+    return " ".join(words)
+
+
+def _streaming(intent: Intent, work: Work) -> Reply:
+    if intent.category or intent.rating or intent.max_rate is not None:
+        return _films(replace(intent, streaming=True), work)
+    result = work.get("Films-streaming_films", limit=intent.limit)
+    return Reply(answers.films(result.data or {}, "films available for streaming"))
+
+
+def _recommend(intent: Intent, work: Work) -> Reply:
+    result = work.get("Films-recommend_films", category=intent.category, limit=intent.limit)
+    return Reply(answers.recommended(result.data or {}, intent.category))
+
+
+def _search(intent: Intent, work: Work) -> Reply:
+    limit = 25 if intent.category else intent.limit
+    result = work.get("Films-search_films", about=intent.topic, limit=limit)
+    broadened = False
+    words = intent.topic.split()
+    if not (result.data or {}).get("films") and len(words) > 1:
+        result = work.get("Films-search_films", about=" or ".join(words), limit=limit)
+        broadened = True
+    found = (result.data or {}).get("films", [])
+    if intent.category:
+        found = [f for f in found if f.get("category") == intent.category][:intent.limit]
+    return Reply(answers.search(found, intent.topic, broadened, intent.category))
+
+
+def _titles(intent: Intent, work: Work) -> Reply:
+    result = work.get("Films-search_titles", title=intent.title_query, limit=intent.limit)
+    what = f"films with '{intent.title_query}' in the title"
+    return Reply(answers.films(result.data or {}, what))
+
+
+def _film_arguments(ref: FilmRef) -> dict[str, Any]:
+    if ref.film_id:
+        return _clean({"title": ref.title, "film_id": ref.film_id})
+    return {"title": ref.title}
+
+
+def _ask_film(intent: Intent, verb: str) -> Reply:
+    ref = intent.film
+    if ref and ref.choices:
+        options = tuple({"film_id": i, "title": title} for i, title in ref.choices)
+        return Reply(answers.choose("Several films match what you typed:", "film", list(options)),
+                     Pending(intent, "film", options))
+    return Reply(f"Which film {verb}? Give its title (or a part of it).", Pending(intent, "film"))
+
+
+def _film_result(intent: Intent, result: Result) -> dict | Reply:
+    data = result.data or {}
+    if data.get("ambiguous"):
+        options = tuple(data.get("matches", []))
+        question = (data.get("question") or "Several films match.").replace(" Which one?", "")
+        return Reply(answers.choose(question.rstrip(".") + ":", "film", list(options)),
+                     Pending(intent, "film", options))
+    if "film" in data:
+        return data
+    return Reply(answers.error_text(result, "I could not find that film."))
+
+
+def _film(intent: Intent, work: Work) -> Reply:
+    if intent.film is None or intent.film.choices or intent.ask == "film":
+        return _ask_film(intent, "do you mean")
+    result = work.get("Films-film_details", **_film_arguments(intent.film))
+    found = _film_result(intent, result)
+    if isinstance(found, Reply):
+        return found
+    return Reply(answers.film_details(found["film"], intent.aspect))
+
+
+def _stock(intent: Intent, work: Work) -> Reply:
+    if intent.film is None or intent.film.choices or intent.ask == "film":
+        return _ask_film(intent, "should I check")
+    result = work.get("Films-film_availability", **_film_arguments(intent.film),
+                      store_id=intent.store_id)
+    found = _film_result(intent, result)
+    if isinstance(found, Reply):
+        return found
+    return Reply(answers.stock(found, intent.store_id))
+
+
+# --- customers and rentals ---------------------------------------------------------------
+
+
+def _ask_customer(intent: Intent, question: str) -> Reply:
+    ref = intent.customer
+    if ref and ref.choices:
+        options = tuple({"customer_id": i, "name": n} for i, n in ref.choices)
+        return Reply(answers.choose("Several customers match what you typed:", "customer",
+                                    list(options)), Pending(intent, "customer", options))
+    return Reply(question, Pending(intent, "customer"))
+
+
+def _customer_result(intent: Intent, result: Result) -> dict | Reply:
+    data = result.data or {}
+    if data.get("ambiguous"):
+        options = tuple(data.get("matches", []))
+        question = (data.get("question") or "Several customers match.").replace(" Which one?", "")
+        return Reply(answers.choose(question.rstrip(".") + ":", "customer", list(options)),
+                     Pending(intent, "customer", options))
+    if isinstance(data.get("customer"), dict):
+        return data["customer"]
+    return Reply(answers.error_text(result, "I could not find that customer."))
+
+
+def _customer_lookup(ref: CustomerRef) -> Call | None:
+    if ref.confirmed and ref.customer_id:
+        return None
+    return Call("Customers-find_customer", {"query": ref.query or ref.name or ""})
+
+
+def _resolve_customer(intent: Intent, work: Work) -> dict | Reply:
+    """The customer's id: as given (the functions that take it check it), else looked up."""
+    ref = intent.customer
+    if id_given(ref) is not None:
+        return {"customer_id": ref.customer_id, "name": ref.name}
+    return _customer_result(intent, work.get_all([_customer_lookup(ref)])[0])
+
+
+def _customer(intent: Intent, work: Work) -> Reply:
+    if intent.customer is None or intent.customer.choices:
+        return _ask_customer(intent, "Which customer? Give a name, an email or a customer id.")
+    ref = intent.customer
+    query = str(id_given(ref)) if id_given(ref) is not None else ref.query or ref.name
+    result = work.get("Customers-find_customer", query=query)
+    found = _customer_result(intent, result)
+    return found if isinstance(found, Reply) else Reply(answers.customer(found))
+
+
+def _customer_rentals(intent: Intent, work: Work) -> Reply:
+    if intent.customer is None or intent.customer.choices or intent.ask == "customer":
+        return _ask_customer(intent, "Which customer? Give a name, an email or a customer id.")
+    who = _resolve_customer(intent, work)
+    if isinstance(who, Reply):
+        return who
+    result = work.get("Customers-customer_rentals", customer_id=who["customer_id"],
+                      open_only=intent.open_only, limit=intent.limit)
+    if result.error:
+        return Reply(answers.error_text(result, "I could not read the rentals."))
+    return Reply(answers.customer_rentals(result.data, intent.overdue_only))
+
+
+def _overdue(intent: Intent, work: Work) -> Reply:
+    result = work.get("Rentals-overdue_rentals", limit=intent.limit)
+    return Reply(answers.overdue(result.data or {}))
+
+
+def _active(intent: Intent, work: Work) -> Reply:
+    return Reply(answers.active(work.get("Rentals-active_rentals", limit=intent.limit).data or {}))
+
+
+def _rental(intent: Intent, work: Work) -> Reply:
+    result = work.get("Rentals-rental_details", rental_id=intent.rental_id)
+    if result.error:
+        return Reply(answers.error_text(result, "I could not find that rental."))
+    return Reply(answers.rental(result.data["rental"]))
+
+
+# --- the two writes ----------------------------------------------------------------------
+
+
+def _rent(intent: Intent, work: Work) -> Reply:
+    film, customer = intent.film, intent.customer
+    if film is None or film.choices or intent.ask == "film":
+        who = f" to {customer.name or customer.query}" if customer and not customer.choices else ""
+        return _ask_film(replace(intent, ask=None), f"should I rent{who}")
+    if customer is None or customer.choices or intent.ask == "customer":
+        title = film.title or f"film {film.film_id}"
+        return _ask_customer(replace(intent, ask=None), f"Who is renting **{title}**? Give the "
+                             "customer's name, email or customer id.")
+    lookups = [c for c in (_film_lookup(film), _customer_lookup(customer)) if c]
+    results = dict(zip([c.name for c in lookups], work.get_all(lookups), strict=True))
+    found_film = _one_film(intent, film, results.get("Films-search_titles")
+                           or results.get("Films-film_details"))
+    if isinstance(found_film, Reply):
+        return _not_done("rented", found_film)
+    found_customer = (_customer_result(intent, results["Customers-find_customer"])
+                      if "Customers-find_customer" in results
+                      else {"customer_id": customer.customer_id, "name": customer.name})
+    if isinstance(found_customer, Reply):
+        return _not_done("rented", found_customer)
+    result = work.get("Rentals-create_rental", customer_id=found_customer["customer_id"],
+                      film_id=found_film["film_id"])
+    if result.data and isinstance(result.data.get("rented"), dict):
+        return Reply(answers.rented(result.data["rented"]))
+    return Reply(answers.not_done("rented", answers.error_text(result, "it failed.")))
+
+
+def _not_done(verb: str, reply: Reply) -> Reply:
+    """A lookup before a write found nothing: say the write did not happen. (A question back,
+    "which one?", is left as it is.)"""
+    if reply.pending is not None or reply.text.startswith("**Not"):
+        return reply
+    return Reply(f"**Not {verb}.** {reply.text}")
+
+
+def _film_lookup(ref: FilmRef) -> Call | None:
+    if ref.confirmed and ref.film_id:
+        return None
+    if ref.title:
+        return Call("Films-search_titles", {"title": ref.title, "limit": 10})
+    return Call("Films-film_details", {"film_id": ref.film_id})
+
+
+def _one_film(intent: Intent, ref: FilmRef, result: Result | None) -> dict | Reply:
+    if result is None:
+        return {"film_id": ref.film_id, "title": ref.title}
+    data = result.data or {}
+    if "film" in data or data.get("ambiguous") or "films" not in data:
+        found = _film_result(intent, result)
+        return found["film"] if isinstance(found, dict) else found
+    films = data["films"]
+    same = [f for f in films if f["title"].upper() == (ref.title or "").upper()]
+    if len(same) == 1 or len(films) == 1:
+        return (same or films)[0]
+    if not films:
+        return Reply(f"No film is titled like '{ref.title}'.")
+    return Reply(answers.choose(f"Several films match '{ref.title}':", "film", films),
+                 Pending(intent, "film", tuple(films)))
+
+
+def _return(intent: Intent, work: Work) -> Reply:
+    if intent.rental_id is not None:
+        result = work.get("Rentals-return_rental", rental_id=intent.rental_id)
+        if result.data and isinstance(result.data.get("returned"), dict):
+            return Reply(answers.returned(result.data))
+        return Reply(answers.not_done("returned", answers.error_text(result, "it failed.")))
+    if intent.customer is None:
+        return _ask_rental(intent, ())
+    if intent.customer.choices:
+        return _ask_customer(intent, "")
+    who = _resolve_customer(intent, work)
+    if isinstance(who, Reply):
+        return _not_done("returned", who)
+    result = work.get("Customers-customer_rentals", customer_id=who["customer_id"],
+                      open_only=True, limit=25)
+    if result.error:
+        return Reply(answers.error_text(result, "I could not read the rentals."))
+    rentals = [r for r in result.data.get("rentals", []) if _same_film(r, intent.film)]
+    name = f"**{result.data['customer']['name']}**"
+    if len(rentals) == 1:
+        return _return(replace(intent, rental_id=rentals[0]["rental_id"]), work)
+    if not rentals:
+        what = f" of **{intent.film.title}**" if intent.film else ""
+        return Reply(f"**Not returned.** {name} has no open rental{what}.")
+    return _ask_rental(intent, tuple(rentals))
+
+
+def _same_film(rental: dict, ref: FilmRef | None) -> bool:
+    if ref is None:
+        return True
+    if ref.film_id:
+        return rental.get("film_id") == ref.film_id
+    return set((ref.title or "").upper().split()) <= set(rental.get("title", "").split())
+
+
+def _ask_rental(intent: Intent, options: tuple[dict, ...]) -> Reply:
+    if options:
+        return Reply(answers.choose("Which rental should I return?", "rental", list(options)),
+                     Pending(intent, "rental", options))
+    return Reply("Which rental should I return? Give the rental id, or the customer's name.",
+                 Pending(intent, "rental"))
+
+
+_HANDLERS: dict[str, Callable[[Intent, Work], Reply]] = {
+    "films": _films, "streaming": _streaming, "recommend": _recommend, "search": _search,
+    "titles": _titles, "film": _film, "stock": _stock, "customer": _customer,
+    "customer_rentals": _customer_rentals, "overdue": _overdue, "active": _active,
+    "rental": _rental, "rent": _rent, "return": _return,
+}

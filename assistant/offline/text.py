@@ -1,0 +1,160 @@
+"""Words: how the offline model reads a message (tokens), and the small vocabularies it knows.
+
+Everything here is plain data and pure functions; the store's own words (titles, names,
+categories) live in the Lexicon.
+"""
+
+import re
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_RATING_FORMS = [
+    (re.compile(r"\bnc\s*-?\s*17\b"), " nc17 "),
+    (re.compile(r"\bpg\s*-?\s*13\b"), " pg13 "),
+    (re.compile(r"\bsci\s*-?\s*fi\b"), " scifi "),
+]
+_TOKEN = re.compile(r"\$?[a-z0-9]+(?:\.[0-9]+)?|[@#?]")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def normalise(text: str) -> str:
+    """Lower case, straight quotes, no possessive 's, rating and genre spellings unified."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").lower()
+    text = re.sub(r"n't\b", " not", text)
+    text = re.sub(r"'s\b", "", text)
+    text = text.replace("'", "")
+    for pattern, replacement in _RATING_FORMS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def tokens(text: str) -> list[str]:
+    """The message's words, normalised: "PG-13 films under $1?" -> pg13 films under $1 ?"""
+    return _TOKEN.findall(normalise(text))
+
+
+def words_of(name: str) -> tuple[str, ...]:
+    """A store name (title, customer name, category) as comparable words."""
+    return tuple(t for t in tokens(name) if t not in "@#?")
+
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+}  # fmt: skip
+
+ORDINALS = {
+    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+    "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
+    "ninth": 9, "9th": 9, "tenth": 10, "10th": 10, "last": -1,
+}  # fmt: skip
+
+# Everyday words that never name a film or a customer on their own: they are matched to
+# store names only exactly, never as a typo of one.
+STOP = _words("""
+a an the of for to in on at by with and or but is are was were be been being am do does did
+done have has had having i me my mine we us our you your it its itself this that these those
+there here what whats which who whom whose when where why how please pls can could would will
+wil should shall may might must any some all just also too very really now right currently
+ok okay hey hi hello thanks thank so then than up out about from into as if not no yes get
+got give show list find tell look see know want wanna like need let lets im ive id one ones
+s t more most much many each every both either neither other another only same such own
+again ever still yet already today tonight go going gonna new good best nice great else
+something anything everything nothing someone anyone somebody anybody thing things stuff
+he him his she her hers they them their theirs please kindly quick quickly maybe perhaps
+okay sure cool well also pull bring brought back take took check checked give gave
+""")
+
+FILM_WORDS = _words("film films movie movies dvd dvds title titles flick flicks picture pictures")
+CUSTOMER_WORDS = _words("customer customers client clients member members account")
+RENTAL_WORDS = _words("rental rentals")
+STORE_WORDS = _words("store stores branch branches shop shops location")
+
+# Category words people use, mapped to words of the store's category names.
+CATEGORY_ALIASES = {
+    "comedy": "comedy", "comedies": "comedy", "funny": "comedy",
+    "horror": "horror", "horrors": "horror", "scary": "horror",
+    "scifi": "scifi", "science": "scifi",
+    "documentary": "documentary", "documentaries": "documentary", "docs": "documentary",
+    "drama": "drama", "dramas": "drama", "dramatic": "drama",
+    "animation": "animation", "animated": "animation", "cartoon": "animation",
+    "cartoons": "animation", "anime": "animation",
+    "classic": "classics", "classics": "classics",
+    "action": "action", "family": "family", "foreign": "foreign", "music": "music",
+    "musical": "music", "musicals": "music", "travel": "travel", "sport": "sports",
+    "sports": "sports", "games": "games", "game": "games", "children": "children",
+    "childrens": "children", "kids": "children", "kid": "children", "new": "new",
+}  # fmt: skip
+# Genre words that say "films" on their own; the others need a film word next to them
+# ("action films", "travel movies"), or "how do I travel to Paris?" would be a store question.
+GENRE_ON_THEIR_OWN = _words(
+    "comedy comedies horror horrors scifi documentary documentaries drama dramas animation "
+    "animated cartoon cartoons anime classics musicals scary"
+)
+
+# Words that make a question general knowledge rather than the store's business.
+GENERAL_MARKERS = _words("""
+invented invent inventor history president capital weather forecast news won win winner
+world cup election recipe cook cooking poem poems joke jokes translate translation
+director directed directs oscar oscars award awards box office imdb review reviews
+population planet meaning life explain define definition calculate math sum song lyrics
+author wrote written novel book books essay code program python bitcoin ever
+restaurant restaurants food hotel hotels nearby mean means stand stands
+""")
+GENERAL_STARTS = _words(
+    "who when where why how what which whats is are was were do does did can could "
+    "should would will write compose tell explain translate define calculate summarize "
+    "summarise give describe name list"
+)
+
+# --- Cue words: what the clerk wants done ------------------------------------------------
+
+RENT_VERBS = _words("rent lend loan hire")
+RETURN_WORDS = _words("return returns returning returned checkin")
+RETURN_PHRASES = (
+    ("bring", "back"), ("bringing", "back"), ("brought", "back"), ("give", "back"),
+    ("giving", "back"), ("gave", "back"), ("take", "back"), ("taking", "back"),
+    ("took", "back"), ("check", "in"), ("checking", "in"), ("checked", "in"),
+    ("drop", "off"), ("dropping", "off"), ("dropped", "off"), ("hand", "back"),
+    ("handed", "back"), ("handing", "back"),
+)  # fmt: skip
+RENTING_WORDS = _words("renting rented borrowing borrowed")
+HISTORY_WORDS = _words("history past previous before ever all")
+OVERDUE_WORDS = _words("overdue late lateness delinquent owe owes owing")
+OPEN_WORDS = _words("active open outstanding unreturned current currently out")
+STOCK_WORDS = _words(
+    "stock instock available availability shelf shelves copies copy carry inventory"
+)
+DETAIL_WORDS = _words("""
+info information details detail describe description summary plot synopsis actors actor
+cast starring stars long length runtime minutes price cost costs rating features language
+year released special replacement
+""")
+TITLE_WORDS = _words("title titled titles called named name containing contains")
+STREAM_WORDS = _words("streaming stream streamable streamed streams online")
+RECOMMEND_WORDS = _words("""
+recommend recommended recommendation recommendations suggest suggestion suggestions mature
+watch pick picks good best favorite favourite popular worth
+""")
+LIST_WORDS = _words("list show find search any which what got have browse display")
+COUNT_WORDS = _words("count many number")
+HELP_WORDS = _words("help commands capabilities")
+GREETINGS = _words("hi hello hey morning afternoon evening yo hiya howdy")
+THANKS_WORDS = _words("thanks thank cheers thx ty")
+CANCEL_WORDS = _words("cancel nevermind forget none neither abort")
+PRICE_WORDS = _words("cheap cheaper cheapest budget inexpensive bargain")
+CUSTOMER_PRONOUNS = _words("her him she he them they his hers their theirs")
+FILM_PRONOUNS = _words("it that this")
+
+COMMON = (
+    STOP | FILM_WORDS | CUSTOMER_WORDS | RENTAL_WORDS | STORE_WORDS | RENT_VERBS | RETURN_WORDS
+    | RENTING_WORDS | HISTORY_WORDS | OVERDUE_WORDS | OPEN_WORDS | STOCK_WORDS | DETAIL_WORDS
+    | TITLE_WORDS | STREAM_WORDS | RECOMMEND_WORDS | LIST_WORDS | COUNT_WORDS | HELP_WORDS
+    | GREETINGS | THANKS_WORDS | CANCEL_WORDS | PRICE_WORDS | frozenset(CATEGORY_ALIASES)
+    | GENERAL_MARKERS
+    | frozenset(NUMBER_WORDS) | frozenset(ORDINALS)
+    | _words("under below less cheaper over dollar dollars bucks cents cent rated due "
+                "top option number fee fees fine fines")
+)

@@ -90,3 +90,24 @@ class ReturnReceipt(BaseModel):
     title: str
     days_late: int
     late_fee: Money
+
+
+class RentalPlan(BaseModel):
+    """What renting a film to a customer at the clerk's store would do, before it is done."""
+
+    customer: Customer
+    film: Film
+    staff_id: int
+    store_id: int
+    inventory_id: int | None  # None: no copy on the shelf at the clerk's store
+    other_stores_in_stock: list[int]
+    due_date: datetime
+    fee: Money
+
+
+class ReturnPlan(BaseModel):
+    """What taking a rental back now would charge."""
+
+    rental: RentalLine
+    days_late: int
+    late_fee: Money

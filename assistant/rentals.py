@@ -12,8 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from assistant.errors import RentalAlreadyReturned, RentalNotFound, RentalRefused
-from assistant.models import Rental, RentalLine, ReturnReceipt
+from assistant import customers, films
+from assistant.errors import RentalAlreadyReturned, RentalNotFound, RentalRefused, StoreError
+from assistant.models import Rental, RentalLine, RentalPlan, ReturnPlan, ReturnReceipt
 
 ONE_OPEN_RENTAL_PER_COPY = "rental_one_open_per_copy"
 LATE_FEE_PER_DAY = Decimal("1.00")
@@ -226,4 +227,48 @@ async def return_rental(conn: AsyncConnection, rental_id: int) -> ReturnReceipt:
             rental.rental_date, rental.return_date, row["rental_duration"],
             row["replacement_cost"],
         ),
+    )
+
+
+async def clerk_store(conn: AsyncConnection, staff_id: int) -> int:
+    store_id = await conn.scalar(
+        text("SELECT store_id FROM staff WHERE staff_id = :s AND active"), {"s": staff_id}
+    )
+    if store_id is None:
+        raise StoreError(f"Staff member with ID {staff_id} is not an active clerk")
+    return store_id
+
+
+async def plan_rental(
+    conn: AsyncConnection, customer_id: int, film_id: int, staff_id: int
+) -> RentalPlan:
+    """The clerk rents from their own store's shelf; when it has no copy, say who has one."""
+    customer = await customers.get_customer(conn, customer_id)
+    film = await films.get_film(conn, film_id)
+    store_id = await clerk_store(conn, staff_id)
+    stock = await films.film_stock(conn, film_id)
+    now = await conn.scalar(text("SELECT now()"))
+    return RentalPlan(
+        customer=customer,
+        film=film,
+        staff_id=staff_id,
+        store_id=store_id,
+        inventory_id=await films.copy_in_stock(conn, film_id, store_id),
+        other_stores_in_stock=[s.store_id for s in stock if s.in_stock and s.store_id != store_id],
+        due_date=now + timedelta(days=film.rental_duration or 0),
+        fee=film.rental_rate or Decimal("0"),
+    )
+
+
+async def plan_return(conn: AsyncConnection, rental_id: int) -> ReturnPlan:
+    line = await rental_line(conn, rental_id)
+    if line.return_date is not None:
+        raise RentalAlreadyReturned(rental_id)
+    film = await films.get_film(conn, line.film_id)
+    now = await conn.scalar(text("SELECT now()"))
+    return ReturnPlan(
+        rental=line,
+        days_late=days_late(line.rental_date, now, film.rental_duration or 0),
+        late_fee=late_fee(line.rental_date, now, film.rental_duration or 0,
+                          film.replacement_cost or Decimal("0")),
     )

@@ -1,6 +1,5 @@
 """Dependencies shared by the routers: the store's connections, settings and the admin check."""
 
-import hmac
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Annotated, Any
 
@@ -10,6 +9,7 @@ from fastapi.security import HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assistant.db import Database
+from assistant.security import token_matches
 from assistant.settings import Settings
 
 ADMIN_USER = "dvd_admin"
@@ -37,11 +37,6 @@ ReadConn = Annotated[AsyncConnection, Depends(read_connection)]
 WriteConn = Annotated[AsyncConnection, Depends(write_connection)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-
-
-def token_matches(given: str, settings: Settings) -> bool:
-    """Constant-time comparison, so the token cannot be guessed byte by byte from timings."""
-    return hmac.compare_digest(given.encode(), settings.admin_token.get_secret_value().encode())
 
 
 def check_admin(request: Request) -> None:

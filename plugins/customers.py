@@ -1,0 +1,58 @@
+"""Customers plugin: find a customer, and what they have rented."""
+
+from typing import Annotated
+
+from semantic_kernel.functions import kernel_function
+
+from assistant import customers, rentals
+from assistant.db import Database
+from plugins.results import customer_brief, rental_brief, to_json
+
+
+class CustomersPlugin:
+    def __init__(self, database: Database):
+        self.database = database
+
+    @kernel_function(
+        name="find_customer",
+        description="Find a customer by id, full or partial name, or email. When several "
+        "customers match, all are returned and you must ask which one is meant; never guess.",
+    )
+    async def find_customer(
+        self, query: Annotated[str, "Customer id, name (e.g. 'Mary Smith') or email"]
+    ) -> str:
+        async with self.database.reading() as conn:
+            found = await customers.find_customers(conn, query, limit=10)
+        if not found:
+            return to_json({"error": f"No customer matches '{query.strip()}'."})
+        if len(found) == 1:
+            return to_json({"customer": customer_brief(found[0])})
+        return to_json({
+            "ambiguous": True,
+            "question": f"{len(found)} customers match '{query.strip()}'. Which one?",
+            "matches": [customer_brief(c) for c in found],
+        })
+
+    @kernel_function(
+        name="customer_rentals",
+        description="A customer's rentals, newest first: what they are renting now "
+        "(open_only=true) or their history.",
+    )
+    async def customer_rentals(
+        self,
+        customer_id: Annotated[int, "The customer's id (use find_customer first)"],
+        open_only: Annotated[bool, "Only rentals not yet returned"] = False,
+        limit: Annotated[int, "How many rentals to return (1 to 25)"] = 10,
+    ) -> str:
+        async with self.database.reading() as conn:
+            found = await customers.find_customers(conn, str(customer_id), limit=1)
+            if not found:
+                return to_json({"error": f"Customer with ID {customer_id} not found"})
+            lines = await rentals.rental_lines(
+                conn, customer_id=customer_id, open_only=open_only, limit=max(1, min(25, limit))
+            )
+        return to_json({
+            "customer": customer_brief(found[0]),
+            "open_only": open_only,
+            "rentals": [rental_brief(line) for line in lines],
+        })

@@ -1,0 +1,163 @@
+"""Rentals plugin: what is out, what is overdue, and the two writes (rent, return).
+
+The writes run only with a grant from the clerk's approval (assistant.approvals): the model
+can ask for them, never perform them on its own.
+"""
+
+from typing import Annotated, Any
+
+from semantic_kernel.functions import kernel_function
+
+from assistant import rentals
+from assistant.approvals import Preview, WriteDesk
+from assistant.db import Database
+from assistant.errors import StoreError
+from plugins.results import customer_brief, film_brief, money, rental_brief, to_json
+
+NOT_APPROVED = (
+    "Not done: this write needs the clerk's confirmation with the admin token in the chat, "
+    "and it was not given. Nothing was changed."
+)
+
+
+class RentalsPlugin:
+    def __init__(self, database: Database, staff_id: int, desk: WriteDesk):
+        self.database = database
+        self.staff_id = staff_id
+        self.desk = desk
+
+    @kernel_function(
+        name="active_rentals",
+        description="Rentals not yet returned, newest first; customer_id narrows to one customer.",
+    )
+    async def active_rentals(
+        self,
+        customer_id: Annotated[int, "Only this customer's; 0 for all"] = 0,
+        limit: Annotated[int, "How many rentals to return (1 to 25)"] = 10,
+    ) -> str:
+        async with self.database.reading() as conn:
+            lines = await rentals.rental_lines(
+                conn, customer_id=customer_id or None, open_only=True, limit=_limit(limit)
+            )
+        return to_json({"rentals": [rental_brief(line) for line in lines]})
+
+    @kernel_function(
+        name="overdue_rentals",
+        description="Rentals kept past their due date and not returned, most overdue first, "
+        "with the total count.",
+    )
+    async def overdue_rentals(
+        self, limit: Annotated[int, "How many rentals to return (1 to 25)"] = 10
+    ) -> str:
+        async with self.database.reading() as conn:
+            total = await rentals.count_overdue(conn)
+            lines = await rentals.rental_lines(conn, overdue_only=True, limit=_limit(limit))
+        return to_json({"total": total, "rentals": [rental_brief(line) for line in lines]})
+
+    @kernel_function(name="rental_details", description="One rental by its id.")
+    async def rental_details(self, rental_id: Annotated[int, "The rental's id"]) -> str:
+        try:
+            async with self.database.reading() as conn:
+                line = await rentals.rental_line(conn, rental_id)
+        except StoreError as error:
+            return to_json({"error": str(error)})
+        return to_json({"rental": rental_brief(line)})
+
+    @kernel_function(
+        name="create_rental",
+        description="Rent a film to a customer, from a copy on the shelf at the clerk's store. "
+        "Find the customer_id and film_id first. The clerk is then shown the rental and must "
+        "confirm it with the admin token; you cannot confirm, skip or answer that step.",
+    )
+    async def create_rental(
+        self,
+        customer_id: Annotated[int, "The customer's id"],
+        film_id: Annotated[int, "The film's id"],
+    ) -> str:
+        grant = self.desk.take("Rentals-create_rental",
+                               {"customer_id": customer_id, "film_id": film_id})
+        if grant is None:
+            return to_json({"error": NOT_APPROVED})
+        try:
+            async with self.database.writing() as conn:
+                rental = await rentals.rent_copy(
+                    conn, customer_id, grant["inventory_id"], self.staff_id
+                )
+                line = await rentals.rental_line(conn, rental.rental_id)
+        except StoreError as error:
+            return to_json({"error": str(error)})
+        return to_json({"rented": rental_brief(line)})
+
+    @kernel_function(
+        name="return_rental",
+        description="Take a rented copy back (by rental id), with its late fee. The clerk is "
+        "shown the return and must confirm it with the admin token; you cannot confirm, skip "
+        "or answer that step.",
+    )
+    async def return_rental(self, rental_id: Annotated[int, "The rental's id"]) -> str:
+        if self.desk.take("Rentals-return_rental", {"rental_id": rental_id}) is None:
+            return to_json({"error": NOT_APPROVED})
+        try:
+            async with self.database.writing() as conn:
+                receipt = await rentals.return_rental(conn, rental_id)
+                line = await rentals.rental_line(conn, rental_id)
+        except StoreError as error:
+            return to_json({"error": str(error)})
+        return to_json({
+            "returned": rental_brief(line),
+            "days_late": receipt.days_late,
+            "late_fee": money(receipt.late_fee),
+        })
+
+    async def preview(self, function: str, arguments: dict[str, Any]) -> Preview:
+        """What a write would do, for the clerk to confirm (not a kernel function)."""
+        try:
+            async with self.database.reading() as conn:
+                if function == "Rentals-create_rental":
+                    plan = await rentals.plan_rental(
+                        conn, _id(arguments, "customer_id"), _id(arguments, "film_id"),
+                        self.staff_id,
+                    )
+                    return _rental_preview(plan)
+                plan = await rentals.plan_return(conn, _id(arguments, "rental_id"))
+                return _return_preview(plan)
+        except (StoreError, KeyError, ValueError, TypeError) as error:
+            return Preview(text="", refusal=str(error) or "the request was incomplete.")
+
+
+def _id(arguments: dict[str, Any], name: str) -> int:
+    return int(arguments[name])
+
+
+def _rental_preview(plan) -> Preview:
+    customer, film = customer_brief(plan.customer), film_brief(plan.film)
+    if not plan.customer.active:
+        return Preview(text="", refusal=f"customer {customer['name']} is not active.")
+    if plan.inventory_id is None:
+        elsewhere = (f" Store {', '.join(map(str, plan.other_stores_in_stock))} has one."
+                     if plan.other_stores_in_stock else " No store has one on the shelf.")
+        return Preview(text="", refusal=f"no copy of {film['title']} is on the shelf at "
+                       f"store {plan.store_id}.{elsewhere}")
+    text = (
+        f"Rent **{film['title']}** (film {film['film_id']}) to **{customer['name']}** "
+        f"(customer {customer['customer_id']})\n"
+        f"- Copy {plan.inventory_id} at store {plan.store_id}, by clerk {plan.staff_id}\n"
+        f"- Due back {plan.due_date.date().isoformat()}\n"
+        f"- Fee ${money(plan.fee)}"
+    )
+    return Preview(text=text, bound={"inventory_id": plan.inventory_id})
+
+
+def _return_preview(plan) -> Preview:
+    line = rental_brief(plan.rental)
+    text = (
+        f"Return rental {line['rental_id']}: **{line['title']}** (copy {line['inventory_id']}, "
+        f"store {line['store_id']}) rented by **{line['customer']}** "
+        f"(customer {line['customer_id']}) on {line['rented']}, due {line['due']}\n"
+        f"- {plan.days_late} day(s) late; late fee ${money(plan.late_fee)}"
+    )
+    return Preview(text=text)
+
+
+def _limit(limit: int) -> int:
+    return max(1, min(25, int(limit or 10)))

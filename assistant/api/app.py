@@ -1,12 +1,13 @@
 """The parent FastAPI app: REST routers now, the chat mounted at /chat."""
 
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from assistant import __version__
-from assistant.api import films, rentals, system
+from assistant.api import ai, films, rentals, system
 from assistant.api.middleware import CorrelationMiddleware
 from assistant.db import Database, database_url
 from assistant.errors import (
@@ -17,11 +18,17 @@ from assistant.errors import (
     RentalRefused,
     StoreError,
 )
+from assistant.frontdesk import FrontDesk, open_front_desk
+from assistant.llm import make_chat_service
 from assistant.logging import configure_logging, get_logger
 from assistant.settings import Settings, get_settings
 from assistant.startup import prepare_store
 
 log = get_logger(__name__)
+
+CHAT_PATH = "/chat"
+CHAT_UI = Path(__file__).resolve().parent.parent / "chat_ui.py"
+_chat_configured = False
 
 STATUS_OF = {
     FilmNotFound: 404,
@@ -47,12 +54,16 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
         url = database_url(settings)
         if prepare:
             prepare_store(url)
-        app.state.database = Database(url, pool_size=settings.db_pool_size)
+        database = Database(url, pool_size=settings.db_pool_size)
+        app.state.database = database
+        app.state.front_desk = FrontDesk(database, settings, make_chat_service(settings, database))
+        open_front_desk(app.state.front_desk)
         log.info("started", version=__version__, llm_mode=settings.llm_mode)
         try:
             yield
         finally:
-            await app.state.database.close()
+            open_front_desk(None)
+            await database.close()
 
     app = FastAPI(
         title="Pagila Assistant",
@@ -63,8 +74,23 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
     app.state.settings = settings
     app.add_middleware(CorrelationMiddleware)
     app.add_exception_handler(StoreError, store_error)
-    for module in (system, films, rentals):
+    for module in (system, films, rentals, ai):
         app.include_router(module.router)
         if hasattr(module, "admin"):
             app.include_router(module.admin)
+    mount_chat(app)
     return app
+
+
+def mount_chat(app: FastAPI) -> None:
+    """Mount the Chainlit chat at /chat. Chainlit's app is a process-wide singleton that can be
+    configured once, so a second parent app (tests) mounts the already configured one."""
+    global _chat_configured
+    from chainlit.server import app as chainlit_app
+    from chainlit.utils import mount_chainlit
+
+    if _chat_configured:
+        app.mount(CHAT_PATH, chainlit_app)
+        return
+    mount_chainlit(app, target=str(CHAT_UI), path=CHAT_PATH)
+    _chat_configured = True

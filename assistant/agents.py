@@ -1,0 +1,161 @@
+"""The agents and how one chat turn runs.
+
+SearchAgent (the front desk, with the store's functions) and LLMAgent (general questions, no
+store functions), joined by Semantic Kernel's HandoffOrchestration. Everything that depends on
+the (experimental) orchestration API lives in this module, so it can be swapped.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from semantic_kernel import Kernel
+from semantic_kernel.agents import ChatCompletionAgent, HandoffOrchestration, OrchestrationHandoffs
+from semantic_kernel.agents.runtime import InProcessRuntime
+from semantic_kernel.connectors.ai import FunctionChoiceBehavior, PromptExecutionSettings
+from semantic_kernel.connectors.ai.chat_completion_client_base import ChatCompletionClientBase
+from semantic_kernel.contents import (
+    AuthorRole,
+    ChatMessageContent,
+    FunctionCallContent,
+    FunctionResultContent,
+    StreamingChatMessageContent,
+)
+from semantic_kernel.filters import FilterTypes
+from semantic_kernel.functions import KernelArguments
+
+from assistant.approvals import Approver, WriteDesk, approval_filter
+from assistant.db import Database
+from assistant.logging import get_logger
+from assistant.prompts import load_prompt
+from assistant.settings import Settings
+from plugins import CustomersPlugin, FilmsPlugin, RentalsPlugin
+
+log = get_logger(__name__)
+
+SEARCH_AGENT = "SearchAgent"
+LLM_AGENT = "LLMAgent"
+HANDOFF_PLUGIN = "Handoff"
+TURN_TIMEOUT_SECONDS = 15 * 60  # a turn may wait on the clerk's confirmation and token
+HISTORY_LIMIT = 40  # messages kept as context; older turns are dropped whole
+
+
+@dataclass
+class Turn:
+    """What one user message produced."""
+
+    agent: str = SEARCH_AGENT
+    answer: str = ""
+    messages: list[ChatMessageContent] = field(default_factory=list)  # calls, results, answer
+
+
+OnChunk = Callable[[str, str], Awaitable[None]]  # (agent name, text chunk)
+OnStep = Callable[[ChatMessageContent], Awaitable[None]]
+
+
+def build_agents(
+    service: ChatCompletionClientBase,
+    database: Database,
+    settings: Settings,
+    desk: WriteDesk,
+    approver: Approver,
+    kernel_filters: list = (),
+) -> list[ChatCompletionAgent]:
+    kernel = Kernel(services=[service])
+    rentals = RentalsPlugin(database, settings.pagila_staff_id, desk)
+    kernel.add_plugin(FilmsPlugin(database), plugin_name="Films")
+    kernel.add_plugin(CustomersPlugin(database), plugin_name="Customers")
+    kernel.add_plugin(rentals, plugin_name="Rentals")
+    kernel.add_filter(
+        FilterTypes.AUTO_FUNCTION_INVOCATION,
+        approval_filter(desk, approver, rentals.preview, settings),
+    )
+    for kind, function in kernel_filters:
+        kernel.add_filter(kind, function)
+    auto = KernelArguments(
+        settings=PromptExecutionSettings(function_choice_behavior=FunctionChoiceBehavior.Auto())
+    )
+    search = ChatCompletionAgent(
+        name=SEARCH_AGENT,
+        description="The store's front desk: films, customers, rentals.",
+        instructions=load_prompt("search_agent"),
+        kernel=kernel,
+        arguments=auto,
+    )
+    general = ChatCompletionAgent(
+        name=LLM_AGENT,
+        description="General questions that are not about the store.",
+        instructions=load_prompt("llm_agent"),
+        kernel=Kernel(services=[service]),
+        arguments=auto,
+    )
+    return [search, general]
+
+
+def handoffs() -> OrchestrationHandoffs:
+    return OrchestrationHandoffs().add(
+        source_agent=SEARCH_AGENT,
+        target_agent=LLM_AGENT,
+        description="Transfer to this agent for questions that are not about the store's "
+        "films, customers or rentals (general knowledge, chit-chat, other topics).",
+    )
+
+
+def is_plumbing(message: ChatMessageContent) -> bool:
+    """Handoff calls and their results: orchestration plumbing, not conversation."""
+    items = [i for i in message.items if isinstance(i, FunctionCallContent | FunctionResultContent)]
+    return bool(items) and all(i.plugin_name == HANDOFF_PLUGIN for i in items)
+
+
+async def run_turn(
+    history: list[ChatMessageContent],
+    agents: list[ChatCompletionAgent],
+    on_chunk: OnChunk | None = None,
+    on_step: OnStep | None = None,
+) -> Turn:
+    """Run one user message (the last of `history`) through the agents.
+
+    One InProcessRuntime per turn, started in the caller's context (Chainlit's filters need
+    it) and always stopped, also on errors and cancellation (the Stop button).
+    """
+    turn = Turn()
+
+    async def collect(message: ChatMessageContent) -> None:
+        if is_plumbing(message):
+            return
+        if message.role == AuthorRole.ASSISTANT and message.content and not any(
+            isinstance(i, FunctionCallContent) for i in message.items
+        ):
+            turn.agent = message.name or turn.agent
+            turn.answer = message.content
+        turn.messages.append(message)
+        if on_step:
+            await on_step(message)
+
+    async def stream(chunk: StreamingChatMessageContent, is_final: bool) -> None:
+        if on_chunk and chunk.role == AuthorRole.ASSISTANT and chunk.content:
+            await on_chunk(chunk.name or SEARCH_AGENT, chunk.content)
+
+    orchestration = HandoffOrchestration(
+        members=agents,
+        handoffs=handoffs(),
+        agent_response_callback=collect,
+        streaming_agent_response_callback=stream,
+    )
+    runtime = InProcessRuntime()
+    runtime.start()
+    try:
+        result = await orchestration.invoke(task=trimmed(history), runtime=runtime)
+        await result.get(timeout=TURN_TIMEOUT_SECONDS)
+    finally:
+        await runtime.stop()
+    return turn
+
+
+def trimmed(history: list[ChatMessageContent]) -> list[ChatMessageContent]:
+    """The last HISTORY_LIMIT messages, starting at a user message (never mid-exchange)."""
+    if len(history) <= HISTORY_LIMIT:
+        return list(history)
+    tail = history[-HISTORY_LIMIT:]
+    start = next((i for i, m in enumerate(tail) if m.role == AuthorRole.USER), len(tail) - 1)
+    return tail[start:]
+

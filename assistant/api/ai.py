@@ -1,0 +1,132 @@
+"""AI endpoints of the original API, on the same agents and model as the chat.
+
+There is no person on these endpoints to confirm a write, so every write is refused
+(NobodyApproves) and the answer points to the chat or the rentals endpoints.
+"""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from semantic_kernel.contents import AuthorRole, ChatMessageContent
+
+from assistant import films
+from assistant.agents import Turn, run_turn
+from assistant.api.deps import ReadConn
+from assistant.approvals import NobodyApproves, WriteDesk
+from assistant.logging import get_logger
+
+log = get_logger(__name__)
+router = APIRouter(prefix="/api/v1/ai", tags=["ai"])
+
+FALLBACK_AGENT = "SystemFallback"
+
+
+class SummaryRequest(BaseModel):
+    film_id: int
+
+
+class SummaryResponse(BaseModel):
+    title: str
+    rating: str | None
+    recommended: bool
+    summary: str | None = None
+
+
+class HandoffRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+
+
+class HandoffResponse(BaseModel):
+    agent: str
+    answer: str
+
+
+async def ask_agents(request: Request, question: str, on_chunk=None) -> Turn:
+    desk = request.app.state.front_desk
+    agents = desk.agents(WriteDesk(), NobodyApproves())
+    history = [ChatMessageContent(role=AuthorRole.USER, content=question)]
+    return await run_turn(history, agents, on_chunk=on_chunk)
+
+
+def sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+@router.get("/ask")
+async def ask(
+    request: Request,
+    question: Annotated[str, Query(min_length=1, max_length=2000, pattern=r"\S")],
+):
+    """Answer a question as a server-sent event stream: start, message chunks, complete."""
+
+    async def events() -> AsyncIterator[str]:
+        yield sse("start", {"status": "processing", "question": question})
+        chunks: asyncio.Queue[str | None] = asyncio.Queue()
+
+        async def on_chunk(agent: str, text: str) -> None:
+            await chunks.put(text)
+
+        turn = asyncio.create_task(ask_agents(request, question, on_chunk))
+        turn.add_done_callback(lambda _: chunks.put_nowait(None))
+        text_so_far = ""
+        try:
+            while (chunk := await chunks.get()) is not None:
+                text_so_far += chunk
+                yield sse("message", {"type": "chunk", "content": chunk,
+                                      "partial_response": text_so_far})
+            answer = (await turn).answer
+            if not text_so_far and answer:  # a model that did not stream: one chunk
+                text_so_far = answer
+                yield sse("message", {"type": "chunk", "content": answer,
+                                      "partial_response": answer})
+        except Exception as error:
+            log.exception("ai_ask_failed")
+            yield sse("error", {"type": "error", "error": "Failed to process question",
+                                "details": f"the language model failed ({type(error).__name__})"})
+            return
+        finally:
+            turn.cancel()  # the client went away, or the turn is over: nothing left running
+        yield sse("complete", {"type": "complete", "full_response": text_so_far,
+                               "status": "completed"})
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream; charset=utf-8",
+        headers={"cache-control": "no-cache", "connection": "keep-alive"},
+    )
+
+
+@router.post("/summary", response_model=SummaryResponse)
+async def summary(request: Request, body: SummaryRequest, conn: ReadConn):
+    if body.film_id <= 0:
+        raise HTTPException(400, "Film ID must be positive")
+    film = await films.get_film(conn, body.film_id)  # 404 when unknown
+    try:
+        prose = (await ask_agents(request, f"Tell me about the film {film.title}")).answer
+    except Exception:  # the facts below come from the database; the prose is a bonus
+        log.exception("ai_summary_model_failed")
+        prose = film.description
+    return SummaryResponse(
+        title=film.title,
+        rating=film.rating,
+        recommended=films.is_recommended(film.rating, film.rental_rate),
+        summary=prose,
+    )
+
+
+@router.post("/handoff", response_model=HandoffResponse)
+async def handoff(request: Request, body: HandoffRequest):
+    try:
+        turn = await ask_agents(request, body.question)
+    except Exception as error:
+        log.exception("ai_handoff_failed")
+        return HandoffResponse(
+            agent=FALLBACK_AGENT,
+            answer=f"The language model failed ({type(error).__name__}); please try again.",
+        )
+    return HandoffResponse(agent=turn.agent, answer=turn.answer)

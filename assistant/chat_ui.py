@@ -1,0 +1,136 @@
+"""The Chainlit chat: Chainlit loads this file (mounted at /chat by assistant.api.app).
+
+Each user message runs one turn of the agents; replies stream token by token under the name
+of the agent that gave them, each store function call shows as a step, and writes wait for
+the clerk's Confirm and admin token (assistant.approvals).
+"""
+
+import time
+import uuid
+
+import chainlit as cl
+import structlog
+from semantic_kernel.contents import AuthorRole, ChatMessageContent
+
+from assistant.agents import HANDOFF_PLUGIN, run_turn
+from assistant.approvals import Decision, Preview, WriteDesk
+from assistant.frontdesk import front_desk
+from assistant.logging import get_logger
+
+log = get_logger("assistant.chat")
+
+ASK_TIMEOUT_SECONDS = 120
+
+STARTERS = [
+    ("find-a-film", "Find a film", "comedies under $1"),
+    ("check-a-customer", "Check a customer", "what is Mary Smith renting?"),
+    ("rent-a-film", "Rent a film", "rent ACADEMY DINOSAUR to Mary Smith"),
+    ("return-a-rental", "Return a rental", "what's overdue?"),
+    ("recommendations", "Recommendations", "recommend something mature and cheap"),
+]
+
+
+@cl.set_starters
+async def starters():
+    return [cl.Starter(label=label, message=message) for _, label, message in STARTERS]
+
+
+@cl.on_chat_start
+async def start_chat():
+    cl.user_session.set("history", [])
+    cl.user_session.set("desk", WriteDesk())
+
+
+class ClerkApproves:
+    """Asks the clerk in the chat: Confirm/Cancel, then the token in a masked field."""
+
+    async def confirm(self, preview: Preview) -> Decision:
+        answer = await cl.AskActionMessage(
+            content=f"Please confirm:\n\n{preview.text}",
+            actions=[
+                cl.Action(id="confirm-write", name="confirm", payload={"decision": "confirm"},
+                          label="Confirm"),
+                cl.Action(id="cancel-write", name="cancel", payload={"decision": "cancel"},
+                          label="Cancel"),
+            ],
+            timeout=ASK_TIMEOUT_SECONDS,
+        ).send()
+        if answer is None:
+            return "timeout"
+        return "confirm" if answer.get("payload", {}).get("decision") == "confirm" else "cancel"
+
+    async def ask_token(self) -> str | None:
+        answer = await cl.AskElementMessage(
+            content="Enter the admin token to go ahead.",
+            element=cl.CustomElement(name="AdminToken", props={"prompt": "Admin token"}),
+            timeout=ASK_TIMEOUT_SECONDS,
+        ).send()
+        if not answer or not answer.get("submitted"):
+            return None
+        return str(answer.get("token") or "") or None
+
+
+@cl.on_message
+async def on_message(message: cl.Message):
+    structlog.contextvars.bind_contextvars(
+        correlation_id=uuid.uuid4().hex, chat_session=cl.context.session.id
+    )
+    try:
+        await answer(message)
+    finally:
+        structlog.contextvars.unbind_contextvars("correlation_id", "chat_session")
+
+
+async def answer(message: cl.Message) -> None:
+    history: list[ChatMessageContent] = session_value("history", list)
+    desk: WriteDesk = session_value("desk", WriteDesk)
+    history.append(ChatMessageContent(role=AuthorRole.USER, content=message.content))
+    agents = front_desk().agents(desk, ClerkApproves())
+    cl.SemanticKernelFilter(excluded_plugins=[HANDOFF_PLUGIN], kernel=agents[0].kernel)
+
+    replies: list[cl.Message] = []
+
+    async def on_chunk(agent: str, text: str) -> None:
+        if not replies or replies[-1].author != agent:
+            replies.append(cl.Message(content="", author=agent))
+        await replies[-1].stream_token(text)
+
+    started = time.perf_counter()
+    try:
+        turn = await run_turn(history, agents, on_chunk=on_chunk)
+    except Exception as error:  # a model or provider failure must end the turn clearly
+        log.exception("chat_turn_failed")
+        await cl.Message(
+            content=f"Sorry, I could not answer that: {describe(error)} Nothing was changed.",
+            author="System",
+        ).send()
+        return
+    history.extend(turn.messages)
+    for reply in replies:
+        await reply.send()
+    if not replies:
+        await cl.Message(content=turn.answer or "(no answer)", author=turn.agent).send()
+    log.info("chat_turn", agent=turn.agent,
+             duration_ms=round((time.perf_counter() - started) * 1000, 1))
+
+
+def session_value(key: str, make):
+    """The session's object under `key`, created and stored on first use (kept by reference)."""
+    value = cl.user_session.get(key)
+    if value is None:
+        value = make()
+        cl.user_session.set(key, value)
+    return value
+
+
+def describe(error: Exception) -> str:
+    """A one-line reason for the clerk, without internals."""
+    name = type(error).__name__
+    if "Timeout" in name:
+        return "the language model did not answer in time."
+    if "Connection" in name or "APIConnection" in name:
+        return "the language model could not be reached."
+    if "Authentication" in name:
+        return "the language model refused the API key."
+    return "the language model failed."
+

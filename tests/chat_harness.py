@@ -1,0 +1,81 @@
+"""Drive the real Chainlit handlers in-process: a real ChainlitContext whose emitter records
+what the chat shows and answers its asks (Confirm/Cancel, the token field) from a script."""
+
+import uuid
+from collections import deque
+from typing import Any
+
+import chainlit as cl
+from chainlit.context import ChainlitContext, context_var
+from chainlit.emitter import BaseChainlitEmitter
+from chainlit.session import HTTPSession
+
+from assistant import chat_ui
+
+CONFIRM = {"name": "confirm", "payload": {"decision": "confirm"}, "label": "Confirm"}
+CANCEL = {"name": "cancel", "payload": {"decision": "cancel"}, "label": "Cancel"}
+TIMEOUT = None
+
+
+def token(value: str) -> dict[str, Any]:
+    return {"submitted": True, "token": value}
+
+
+class ScriptedEmitter(BaseChainlitEmitter):
+    def __init__(self, session: HTTPSession):
+        super().__init__(session)
+        self.steps: dict[str, dict] = {}  # every message and step shown, by id, latest version
+        self.order: list[str] = []
+        self.tokens: list[str] = []
+        self.asks: list[dict] = []  # what was asked: {"type", "content"}
+        self.answers: deque = deque()
+
+    async def send_step(self, step_dict):
+        if step_dict["id"] not in self.steps:
+            self.order.append(step_dict["id"])
+        self.steps[step_dict["id"]] = dict(step_dict)
+
+    async def update_step(self, step_dict):
+        await self.send_step(step_dict)
+
+    async def send_token(self, id, token, is_sequence=False, is_input=False):
+        self.tokens.append(token)
+
+    async def send_ask_user(self, step_dict, spec, raise_on_timeout=False):
+        self.asks.append({"type": spec.type, "content": step_dict.get("output", "")})
+        return self.answers.popleft() if self.answers else TIMEOUT
+
+
+class ChatSession:
+    """One browser tab's chat session."""
+
+    def __init__(self):
+        self.session = HTTPSession(id=str(uuid.uuid4()), client_type="webapp")
+        self.emitter: ScriptedEmitter | None = None
+
+    def _enter(self) -> None:
+        if self.emitter is None:
+            self.emitter = ScriptedEmitter(self.session)
+        context_var.set(ChainlitContext(self.session, self.emitter))
+
+    async def start(self) -> "ChatSession":
+        self._enter()
+        await chat_ui.start_chat()
+        return self
+
+    async def say(self, text: str, *answers) -> list[dict]:
+        """Send a user message; `answers` reply to the asks in order. Returns the new replies
+        (assistant messages, with `author` and `output`)."""
+        self._enter()
+        self.emitter.answers.extend(answers)
+        seen = len(self.emitter.order)
+        await chat_ui.on_message(cl.Message(content=text, author="User", type="user_message"))
+        new = [self.emitter.steps[i] for i in self.emitter.order[seen:]]
+        return [s for s in new if s.get("type") == "assistant_message"]
+
+    def steps_of_type(self, kind: str) -> list[dict]:
+        return [self.emitter.steps[i] for i in self.emitter.order
+                if self.emitter.steps[i].get("type") == kind]
+
+    def everything_shown(self) -> str:
+        return "\n".join(str(s) for s in self.emitter.steps.values()) + "".join(self.emitter.tokens)

@@ -33,6 +33,8 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     )
     # Third-party stdlib loggers (uvicorn, alembic) go through the same level.
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(name)s %(message)s")
+    # pgserver narrates initdb and every pg_ctl call at INFO; its warnings are what matter.
+    logging.getLogger("pgserver").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def correlation_id_from(header_value: str | None) -> str:

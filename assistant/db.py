@@ -89,7 +89,9 @@ class Database:
             isolation_level="AUTOCOMMIT",
             pool_pre_ping=True,
             pool_size=pool_size,
-            max_overflow=pool_size,
+            # Overflow connections are closed on return (losing their prepared statements):
+            # a few for bursts, the pool itself sized for the usual concurrency.
+            max_overflow=pool_size // 2,
             pool_timeout=10,
             connect_args=_CONNECT_ARGS,
         )

@@ -77,7 +77,9 @@ def _escape_like(value: str) -> str:
 async def list_films(
     conn: AsyncConnection, filters: FilmFilter = FilmFilter(), skip: int = 0, limit: int = 10
 ) -> FilmList:
-    """A page of matching films by title, with the count of all matches, in one round trip."""
+    """A page of matching films by title, with the count of all matches, in one round trip.
+
+    The page is cut from the narrow (id, title) matches before the wide columns are joined."""
     where, params = filters.where()
     rows = await conn.execute(
         text(f"""
@@ -86,9 +88,9 @@ async def list_films(
             FROM (SELECT count(*) AS n FROM matches) AS total
             LEFT JOIN LATERAL (
                 SELECT {_FILM_COLUMNS}
-                FROM matches m JOIN film f USING (film_id)
-                ORDER BY m.title, m.film_id
-                LIMIT :limit OFFSET :skip
+                FROM (SELECT film_id, title FROM matches ORDER BY title, film_id
+                      LIMIT :limit OFFSET :skip) AS m
+                JOIN film f USING (film_id)
             ) AS page ON true
             ORDER BY page.title, page.film_id
         """),

@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     pagila_host: str = "127.0.0.1"
     pagila_port: int = 8000
     pagila_staff_id: int = Field(default=1, gt=0)
-    db_pool_size: int = Field(default=10, gt=0)
+    db_pool_size: int = Field(default=20, gt=0)  # >= the concurrency it serves: no churn
 
     admin_token: SecretStr = SecretStr(DEFAULT_ADMIN_TOKEN)
 

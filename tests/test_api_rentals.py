@@ -212,3 +212,23 @@ def test_a_returned_copy_can_be_rented_again(client, admin_headers, free_copy):
     client.put(f"/api/v1/rentals/{rental['rental_id']}/return", headers=admin_headers)
     again = client.post("/api/v1/customers/5/rentals", json=body, headers=admin_headers)
     assert again.status_code == 200
+
+
+def test_a_rental_is_committed_before_it_is_acknowledged(client, admin_headers, sql, free_copy):
+    """A failure at COMMIT (here a deferred trigger) must reach the client, never a 200."""
+    sql("CREATE FUNCTION refuse_at_commit() RETURNS trigger LANGUAGE plpgsql "
+        "AS $$ BEGIN RAISE EXCEPTION 'refused at commit'; END $$")
+    sql("CREATE CONSTRAINT TRIGGER refuse_customer_7 AFTER INSERT ON rental "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.customer_id = 7) "
+        "EXECUTE FUNCTION refuse_at_commit()")
+    copy = free_copy()
+    try:
+        response = client.post("/api/v1/customers/7/rentals", headers=admin_headers,
+                               json={"inventory_id": copy, "staff_id": 1})
+    finally:
+        sql("DROP TRIGGER refuse_customer_7 ON rental")
+        sql("DROP FUNCTION refuse_at_commit()")
+    assert response.status_code == 500
+    assert response.json()["detail"] == "Internal server error"
+    assert sql("SELECT count(*) FROM rental WHERE inventory_id = :i AND return_date IS NULL",
+               i=copy) == [(0,)]

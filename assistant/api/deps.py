@@ -33,8 +33,10 @@ async def write_connection(request: Request) -> AsyncIterator[AsyncConnection]:
         yield conn
 
 
-ReadConn = Annotated[AsyncConnection, Depends(read_connection)]
-WriteConn = Annotated[AsyncConnection, Depends(write_connection)]
+# scope="function": the transaction commits (and the connection goes back to the pool) when
+# the handler returns, before the response is sent, so a 200 is never sent for a lost write.
+ReadConn = Annotated[AsyncConnection, Depends(read_connection, scope="function")]
+WriteConn = Annotated[AsyncConnection, Depends(write_connection, scope="function")]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

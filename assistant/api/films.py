@@ -7,6 +7,7 @@ from fastapi import APIRouter, HTTPException, Query
 from assistant import films
 from assistant.api.deps import ReadConn
 from assistant.api.params import Limit, Skip
+from assistant.api.responses import record
 from assistant.films import FilmFilter
 from assistant.models import Film, FilmList
 
@@ -20,7 +21,7 @@ async def list_films(
     limit: Limit = 10,
     category: Annotated[str | None, Query(description="Category name, any case")] = None,
 ):
-    return await films.list_films(conn, FilmFilter(category=category), skip, limit)
+    return record(await films.list_films(conn, FilmFilter(category=category), skip, limit))
 
 
 @router.get("/search/title", response_model=FilmList)
@@ -32,16 +33,16 @@ async def search_by_title(
 ):
     if len(q.strip()) < 2:
         raise HTTPException(400, "Search query must be at least 2 characters long")
-    return await films.list_films(conn, FilmFilter(title_contains=q), skip, limit)
+    return record(await films.list_films(conn, FilmFilter(title_contains=q), skip, limit))
 
 
 @router.get("/streaming/available", response_model=FilmList)
 async def streaming_films(conn: ReadConn, skip: Skip = 0, limit: Limit = 10):
-    return await films.list_films(conn, FilmFilter(streaming=True), skip, limit)
+    return record(await films.list_films(conn, FilmFilter(streaming=True), skip, limit))
 
 
 @router.get("/{film_id}", response_model=Film)
 async def get_film(conn: ReadConn, film_id: int):
     if film_id <= 0:
         raise HTTPException(400, "Film ID must be positive")
-    return await films.get_film(conn, film_id)
+    return record(await films.get_film(conn, film_id))

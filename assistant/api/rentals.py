@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 from assistant import rentals
 from assistant.api.deps import AdminRoute, ReadConn, WriteConn, admin_docs
 from assistant.api.params import PG_INT_MAX, CustomerId, Limit, RentalId, Skip
+from assistant.api.responses import record, records
 from assistant.models import Rental
 
 router = APIRouter(prefix="/api/v1", tags=["rentals"])
@@ -23,12 +24,12 @@ class RentalRequest(BaseModel):
 @router.get("/customers/{customer_id}/rentals", response_model=list[Rental])
 async def customer_rentals(conn: ReadConn, customer_id: CustomerId, skip: Skip = 0,
                            limit: Limit = 10):
-    return await rentals.customer_rentals(conn, customer_id, skip, limit)
+    return records(await rentals.customer_rentals(conn, customer_id, skip, limit))
 
 
 @admin.post("/customers/{customer_id}/rentals", response_model=Rental)
 async def rent(conn: WriteConn, customer_id: CustomerId, body: RentalRequest):
-    return await rentals.rent_copy(conn, customer_id, body.inventory_id, body.staff_id)
+    return record(await rentals.rent_copy(conn, customer_id, body.inventory_id, body.staff_id))
 
 
 @router.get("/rentals/active", response_model=list[Rental])
@@ -40,14 +41,14 @@ async def active_rentals(
 ):
     if customer_id is not None and customer_id <= 0:
         raise HTTPException(400, "Customer ID must be positive")
-    return await rentals.active_rentals(conn, customer_id, skip, limit)
+    return records(await rentals.active_rentals(conn, customer_id, skip, limit))
 
 
 @router.get("/rentals/{rental_id}", response_model=Rental)
 async def get_rental(conn: ReadConn, rental_id: RentalId):
-    return await rentals.get_rental(conn, rental_id)
+    return record(await rentals.get_rental(conn, rental_id))
 
 
 @admin.put("/rentals/{rental_id}/return", response_model=Rental)
 async def return_rental(conn: WriteConn, rental_id: RentalId):
-    return (await rentals.return_rental(conn, rental_id)).rental
+    return record((await rentals.return_rental(conn, rental_id)).rental)

@@ -5,6 +5,7 @@ store functions), joined by Semantic Kernel's HandoffOrchestration. Everything t
 the (experimental) orchestration API lives in this module, so it can be swapped.
 """
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -147,8 +148,18 @@ async def run_turn(
         result = await orchestration.invoke(task=trimmed(history), runtime=runtime)
         await result.get(timeout=TURN_TIMEOUT_SECONDS)
     finally:
-        await runtime.stop()
+        await stop(runtime)
     return turn
+
+
+async def stop(runtime: InProcessRuntime) -> None:
+    """Stop the runtime and cancel what its agents are still doing: runtime.stop() alone lets
+    a handler that waits on the clerk run on, and a stopped turn must not write later."""
+    await runtime.stop()
+    pending = list(runtime._background_tasks)  # no public API for in-flight handlers (SK 1.45)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
 
 
 def trimmed(history: list[ChatMessageContent]) -> list[ChatMessageContent]:

@@ -28,13 +28,24 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
+        logger_factory=structlog.PrintLoggerFactory(_CurrentStderr()),
+        cache_logger_on_first_use=False,  # a later configure_logging (tests, CLI) takes effect
     )
     # Third-party stdlib loggers (uvicorn, alembic) go through the same level.
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(name)s %(message)s")
     # pgserver narrates initdb and every pg_ctl call at INFO; its warnings are what matter.
     logging.getLogger("pgserver").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+class _CurrentStderr:
+    """Whatever sys.stderr is when a line is written (it is swapped by test runners, and a
+    closed stream must never make a request fail)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def correlation_id_from(header_value: str | None) -> str:

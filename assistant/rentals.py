@@ -113,7 +113,7 @@ async def rental_lines(
     skip: int = 0,
     limit: int = 10,
 ) -> list[RentalLine]:
-    """Rentals with film, store and customer, newest first (overdue: most overdue first)."""
+    """Rentals with film, store and customer, newest first (overdue: longest overdue first)."""
     clauses = ["true"]
     if customer_id is not None:
         clauses.append("r.customer_id = :customer_id")
@@ -121,7 +121,9 @@ async def rental_lines(
         clauses.append("r.return_date IS NULL")
     if overdue_only:
         clauses.append("r.rental_date + f.rental_duration * interval '1 day' < now()")
-    order = "r.rental_date, r.rental_id" if overdue_only else "r.rental_date DESC, r.rental_id DESC"
+    # Overdue: the longest overdue (earliest due date) first; otherwise newest first.
+    order = ("r.rental_date + f.rental_duration * interval '1 day', r.rental_id" if overdue_only
+             else "r.rental_date DESC, r.rental_id DESC")
     rows = await conn.execute(
         text(f"{_RENTAL_LINE} WHERE {' AND '.join(clauses)} ORDER BY {order} "
              "LIMIT :limit OFFSET :skip"),

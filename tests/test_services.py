@@ -120,8 +120,9 @@ async def test_overdue_rentals_are_past_their_due_date(conn, sql):
         WHERE r.return_date IS NULL AND r.rental_date + f.rental_duration * interval '1 day' < now()
     """)[0][0] >= 100
     assert all(line.return_date is None and line.days_overdue > 0 for line in overdue)
-    keys = [(line.rental_date, line.rental_id) for line in overdue]
-    assert keys == sorted(keys)  # the longest overdue first
+    assert [line.due_date for line in overdue] == sorted(line.due_date for line in overdue)
+    days = [line.days_overdue for line in overdue]
+    assert days == sorted(days, reverse=True)  # the longest overdue first
 
 
 async def test_return_reports_days_late_and_fee(database, sql):

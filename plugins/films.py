@@ -11,9 +11,7 @@ from assistant.db import Database
 from assistant.errors import FilmNotFound
 from assistant.films import RATINGS, FilmFilter
 from assistant.models import Film
-from plugins.results import film_brief, film_full, to_json
-
-MAX_LIST = 25
+from plugins.results import film_brief, film_full, film_page, rows, to_json
 
 
 async def resolve_film(conn: AsyncConnection, title: str, film_id: int) -> Film | dict:
@@ -78,9 +76,9 @@ class FilmsPlugin:
             streaming=True if streaming_only else None,
         )
         async with self.database.reading() as conn:
-            page = await films.list_films(conn, filters, limit=_limit(limit))
+            page = await films.list_films(conn, filters, limit=rows(limit))
             known = await films.categories(conn) if page.total == 0 and category else None
-        result = {"total": page.total, "films": [film_brief(f) for f in page.films]}
+        result = film_page(page)
         if known is not None:
             result["note"] = f"No category '{category}'. Categories: {', '.join(known)}."
         return to_json(result)
@@ -95,8 +93,8 @@ class FilmsPlugin:
         limit: Annotated[int, "How many films to return (1 to 25)"] = 10,
     ) -> str:
         async with self.database.reading() as conn:
-            found = await films.find_films_by_title(conn, title, limit=_limit(limit))
-        return to_json({"total": len(found), "films": [film_brief(f) for f in found]})
+            found = await films.find_films_by_title(conn, title, limit=rows(limit))
+        return to_json(film_page(found))
 
     @kernel_function(
         name="search_films",
@@ -109,8 +107,8 @@ class FilmsPlugin:
         limit: Annotated[int, "How many films to return (1 to 25)"] = 10,
     ) -> str:
         async with self.database.reading() as conn:
-            found = await films.search_films(conn, about, limit=_limit(limit))
-        return to_json({"total": len(found), "films": [film_brief(f) for f in found]})
+            found = await films.search_films(conn, about, limit=rows(limit))
+        return to_json(film_page(found))
 
     @kernel_function(
         name="film_details",
@@ -157,8 +155,8 @@ class FilmsPlugin:
         self, limit: Annotated[int, "How many films to return (1 to 25)"] = 10
     ) -> str:
         async with self.database.reading() as conn:
-            page = await films.list_films(conn, FilmFilter(streaming=True), limit=_limit(limit))
-        return to_json({"total": page.total, "films": [film_brief(f) for f in page.films]})
+            page = await films.list_films(conn, FilmFilter(streaming=True), limit=rows(limit))
+        return to_json(film_page(page))
 
     @kernel_function(
         name="recommend_films",
@@ -172,12 +170,8 @@ class FilmsPlugin:
     ) -> str:
         filters = FilmFilter(category=category or None, recommended=True)
         async with self.database.reading() as conn:
-            page = await films.list_films(conn, filters, limit=_limit(limit))
-        return to_json({
-            "rule": "rated R or NC-17 and rental rate under $3.00",
-            "total": page.total,
-            "films": [film_brief(f) for f in page.films],
-        })
+            page = await films.list_films(conn, filters, limit=rows(limit))
+        return to_json(film_page(page, rule="rated R or NC-17 and rental rate under $3.00"))
 
     @kernel_function(
         name="film_summary",
@@ -197,7 +191,3 @@ class FilmsPlugin:
             "film": {**film_brief(film), "description": film.description},
             "recommended": films.is_recommended(film.rating, film.rental_rate),
         })
-
-
-def _limit(limit: int) -> int:
-    return max(1, min(MAX_LIST, int(limit or 10)))

@@ -12,7 +12,7 @@ from assistant import rentals
 from assistant.approvals import Preview, WriteDesk
 from assistant.db import Database
 from assistant.errors import StoreError
-from plugins.results import customer_brief, film_brief, money, rental_brief, to_json
+from plugins.results import customer_brief, film_brief, money, rental_brief, rows, to_json
 
 NOT_APPROVED = (
     "Not done: this write needs the clerk's confirmation with the admin token in the chat, "
@@ -37,7 +37,7 @@ class RentalsPlugin:
     ) -> str:
         async with self.database.reading() as conn:
             lines = await rentals.rental_lines(
-                conn, customer_id=customer_id or None, open_only=True, limit=_limit(limit)
+                conn, customer_id=customer_id or None, open_only=True, limit=rows(limit)
             )
         return to_json({"rentals": [rental_brief(line) for line in lines]})
 
@@ -51,7 +51,7 @@ class RentalsPlugin:
     ) -> str:
         async with self.database.reading() as conn:
             total = await rentals.count_overdue(conn)
-            lines = await rentals.rental_lines(conn, overdue_only=True, limit=_limit(limit))
+            lines = await rentals.rental_lines(conn, overdue_only=True, limit=rows(limit))
         return to_json({"total": total, "rentals": [rental_brief(line) for line in lines]})
 
     @kernel_function(name="rental_details", description="One rental by its id.")
@@ -157,7 +157,3 @@ def _return_preview(plan) -> Preview:
         f"- {plan.days_late} day(s) late; late fee ${money(plan.late_fee)}"
     )
     return Preview(text=text)
-
-
-def _limit(limit: int) -> int:
-    return max(1, min(25, int(limit or 10)))

@@ -3,11 +3,18 @@
 import json
 from typing import Any
 
-from assistant.models import Customer, Film, FilmDetails, RentalLine
+from assistant.models import Customer, Film, FilmDetails, FilmList, RentalLine
+
+MAX_ROWS = 25  # the most rows a function hands the model at once
 
 
 def to_json(result: dict[str, Any]) -> str:
     return json.dumps(result, default=str, ensure_ascii=False)
+
+
+def rows(limit: int | None) -> int:
+    """A row limit the model asked for, kept between 1 and MAX_ROWS."""
+    return max(1, min(MAX_ROWS, int(limit or 10)))
 
 
 def money(value) -> str | None:
@@ -65,3 +72,9 @@ def rental_brief(line: RentalLine) -> dict[str, Any]:
         "returned": line.return_date.date().isoformat() if line.return_date else None,
         "days_overdue": line.days_overdue if line.return_date is None else 0,
     }
+
+
+def film_page(page: FilmList | list[Film], **extra: Any) -> dict[str, Any]:
+    films = page.films if isinstance(page, FilmList) else page
+    total = page.total if isinstance(page, FilmList) else len(page)
+    return {**extra, "total": total, "films": [film_brief(f) for f in films]}

@@ -18,6 +18,9 @@ run: install
 test: install
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
+test-e2e: install  # needs Debian's chromium (apt-get install chromium)
+	$(UV) run --frozen pytest tests/e2e $(PYTEST_ARGS)
+
 bench: install
 	$(UV) run --frozen python tests/bench/run.py
 

@@ -2,9 +2,12 @@
 
 import argparse
 import json
+import logging
 import sys
 import time
 from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from assistant.db import database_url
 from assistant.logging import configure_logging
@@ -118,6 +121,12 @@ def main(argv: list[str] | None = None) -> None:
         args.run(args)
     except KeyboardInterrupt:
         sys.exit(130)
+    except (OSError, RuntimeError, ValueError, SQLAlchemyError) as error:
+        # Known failures (a missing file, a database that is not empty or not reachable, bad
+        # settings) get one line, not a traceback; the log has the details.
+        logging.getLogger("assistant.cli").debug("command failed", exc_info=True)
+        print(f"pagila-assistant: error: {error}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

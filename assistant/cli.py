@@ -3,6 +3,7 @@
 import argparse
 import json
 import logging
+import signal
 import sys
 import time
 from pathlib import Path
@@ -20,6 +21,9 @@ def serve(args: argparse.Namespace) -> None:
     from assistant.api.app import create_app
 
     settings = get_settings()
+    # uvicorn re-raises SIGTERM after its graceful shutdown with the handler it found; with the
+    # default one the process dies before exit handlers run and the embedded PostgreSQL stays up.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     uvicorn.run(
         create_app(settings),
         host=args.host or settings.pagila_host,

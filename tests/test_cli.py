@@ -78,6 +78,8 @@ def test_serve_on_the_embedded_database_loads_the_demo_store(tmp_path):
         assert films["total"] == 1000 and len(films["films"]) == 10
         assert httpx.get(f"http://127.0.0.1:{port}/chat/").status_code == 200
     finally:
-        server.terminate()
+        server.terminate()  # SIGTERM, as docker stop or systemd would
         server.wait(timeout=30)
-    assert (tmp_path / "home" / "pgdata" / "PG_VERSION").exists()
+    pgdata = tmp_path / "home" / "pgdata"
+    assert (pgdata / "PG_VERSION").exists()
+    assert not (pgdata / "postmaster.pid").exists(), "the embedded PostgreSQL was left running"

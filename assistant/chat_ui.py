@@ -16,23 +16,39 @@ from assistant.agents import HANDOFF_PLUGIN, run_turn
 from assistant.approvals import Decision, Preview, WriteDesk
 from assistant.frontdesk import front_desk
 from assistant.logging import get_logger
+from assistant.rentals import counter_examples
 
 log = get_logger("assistant.chat")
 
 ASK_TIMEOUT_SECONDS = 120
 
+# (slug, label, message); {customer}, {film} and {rental} are real records of the loaded store.
 STARTERS = [
     ("find-a-film", "Find a film", "comedies under $1"),
-    ("check-a-customer", "Check a customer", "what is Mary Smith renting?"),
-    ("rent-a-film", "Rent a film", "rent ACADEMY DINOSAUR to Mary Smith"),
-    ("return-a-rental", "Return a rental", "what's overdue?"),
+    ("check-a-customer", "Check a customer", "what is {customer} renting?"),
+    ("rent-a-film", "Rent a film", "rent {film} to {customer}"),
+    ("return-a-rental", "Return a rental", "return rental {rental}"),
     ("recommendations", "Recommendations", "recommend something mature and cheap"),
 ]
 
 
 @cl.set_starters
 async def starters():
-    return [cl.Starter(label=label, message=message) for _, label, message in STARTERS]
+    desk = front_desk()
+    try:
+        async with desk.database.reading() as conn:
+            found = await counter_examples(conn, desk.settings.pagila_staff_id)
+        examples = {key: value for key, value in found.items() if value is not None}
+    except Exception:  # the welcome screen must show even when the database is down
+        log.warning("starter_examples_unavailable", exc_info=True)
+        examples = {}
+    buttons = []
+    for _, label, message in STARTERS:
+        try:
+            buttons.append(cl.Starter(label=label, message=message.format(**examples)))
+        except (KeyError, IndexError):
+            continue  # no such record in this store (e.g. nothing is rented out)
+    return buttons
 
 
 @cl.on_chat_start
@@ -42,10 +58,11 @@ async def start_chat():
 
 
 class ClerkApproves:
-    """Asks the clerk in the chat: Confirm/Cancel, then the token in a masked field."""
+    """Asks the clerk in the chat: Confirm/Cancel, then the token in a masked field. Each ask
+    is rewritten afterwards to what was decided, so the chat keeps a record of it."""
 
     async def confirm(self, preview: Preview) -> Decision:
-        answer = await cl.AskActionMessage(
+        ask = cl.AskActionMessage(
             content=f"Please confirm:\n\n{preview.text}",
             actions=[
                 cl.Action(id="confirm-write", name="confirm", payload={"decision": "confirm"},
@@ -54,20 +71,26 @@ class ClerkApproves:
                           label="Cancel"),
             ],
             timeout=ASK_TIMEOUT_SECONDS,
-        ).send()
-        if answer is None:
-            return "timeout"
-        return "confirm" if answer.get("payload", {}).get("decision") == "confirm" else "cancel"
+        )
+        answer = await ask.send()
+        decision: Decision = "timeout" if answer is None else (
+            "confirm" if answer.get("payload", {}).get("decision") == "confirm" else "cancel")
+        said = {"confirm": "Confirmed", "cancel": "Cancelled", "timeout": "Not answered in time"}
+        ask.content = f"{preview.text}\n\n**{said[decision]}**"
+        await ask.update()
+        return decision
 
     async def ask_token(self) -> str | None:
-        answer = await cl.AskElementMessage(
+        ask = cl.AskElementMessage(
             content="Enter the admin token to go ahead.",
             element=cl.CustomElement(name="AdminToken", props={"prompt": "Admin token"}),
             timeout=ASK_TIMEOUT_SECONDS,
-        ).send()
-        if not answer or not answer.get("submitted"):
-            return None
-        return str(answer.get("token") or "") or None
+        )
+        answer = await ask.send()
+        given = answer.get("token") if answer and answer.get("submitted") else None
+        ask.content = "Admin token entered (checking it)." if given else "No admin token given."
+        await ask.update()
+        return str(given) if given else None
 
 
 @cl.on_message

@@ -90,6 +90,7 @@ class ReturnReceipt(BaseModel):
     title: str
     days_late: int
     late_fee: Money
+    replacement_charged: bool = False  # kept over twice the duration: the replacement cost
 
 
 class RentalPlan(BaseModel):
@@ -111,3 +112,4 @@ class ReturnPlan(BaseModel):
     rental: RentalLine
     days_late: int
     late_fee: Money
+    replacement_charged: bool = False

@@ -43,12 +43,17 @@ def days_late(rental_date: datetime, return_date: datetime, rental_duration: int
     return max(0, math.floor(late.total_seconds() / 86400))
 
 
+def kept_too_long(rental_date: datetime, return_date: datetime, rental_duration: int) -> bool:
+    """Kept more than twice the rental duration: the late fee is the film's replacement cost."""
+    return return_date - rental_date > timedelta(days=2 * rental_duration)
+
+
 def late_fee(
     rental_date: datetime, return_date: datetime, rental_duration: int, replacement_cost: Decimal
 ) -> Decimal:
     """Pagila's rule: $1 a day past the rental duration; kept more than twice the duration,
     the film's replacement cost instead."""
-    if return_date - rental_date > timedelta(days=2 * rental_duration):
+    if kept_too_long(rental_date, return_date, rental_duration):
         return replacement_cost
     return LATE_FEE_PER_DAY * days_late(rental_date, return_date, rental_duration)
 
@@ -221,14 +226,13 @@ async def return_rental(conn: AsyncConnection, rental_id: int) -> ReturnReceipt:
         await get_rental(conn, rental_id)  # raises RentalNotFound when there is no such rental
         raise RentalAlreadyReturned(rental_id)
     rental = Rental.model_validate(row)
+    kept = (rental.rental_date, rental.return_date, row["rental_duration"])
     return ReturnReceipt(
         rental=rental,
         title=row["title"],
-        days_late=days_late(rental.rental_date, rental.return_date, row["rental_duration"]),
-        late_fee=late_fee(
-            rental.rental_date, rental.return_date, row["rental_duration"],
-            row["replacement_cost"],
-        ),
+        days_late=days_late(*kept),
+        late_fee=late_fee(*kept, row["replacement_cost"]),
+        replacement_charged=kept_too_long(*kept),
     )
 
 
@@ -268,9 +272,38 @@ async def plan_return(conn: AsyncConnection, rental_id: int) -> ReturnPlan:
         raise RentalAlreadyReturned(rental_id)
     film = await films.get_film(conn, line.film_id)
     now = await conn.scalar(text("SELECT now()"))
+    kept = (line.rental_date, now, film.rental_duration or 0)
     return ReturnPlan(
         rental=line,
-        days_late=days_late(line.rental_date, now, film.rental_duration or 0),
-        late_fee=late_fee(line.rental_date, now, film.rental_duration or 0,
-                          film.replacement_cost or Decimal("0")),
+        days_late=days_late(*kept),
+        late_fee=late_fee(*kept, film.replacement_cost or Decimal("0")),
+        replacement_charged=kept_too_long(*kept),
     )
+
+
+async def counter_examples(conn: AsyncConnection, staff_id: int) -> dict[str, str | None]:
+    """Real records for the chat's starter buttons, whatever store is loaded: a customer with a
+    film out, a film on the clerk's shelf, and the longest-overdue rental."""
+    row = (
+        await conn.execute(
+            text("""
+                SELECT
+                  (SELECT initcap(c.first_name || ' ' || c.last_name)
+                     FROM rental r JOIN customer c USING (customer_id)
+                    WHERE r.return_date IS NULL AND c.activebool
+                    ORDER BY r.rental_date DESC, r.rental_id DESC LIMIT 1) AS customer,
+                  (SELECT f.title FROM film f JOIN inventory i USING (film_id)
+                     JOIN staff s ON s.store_id = i.store_id AND s.staff_id = :staff
+                    WHERE NOT EXISTS (SELECT 1 FROM rental r WHERE r.inventory_id = i.inventory_id
+                                      AND r.return_date IS NULL)
+                    ORDER BY f.title LIMIT 1) AS film,
+                  (SELECT r.rental_id FROM rental r JOIN inventory i USING (inventory_id)
+                     JOIN film f USING (film_id) WHERE r.return_date IS NULL
+                    ORDER BY r.rental_date + f.rental_duration * interval '1 day', r.rental_id
+                    LIMIT 1) AS rental
+            """),
+            {"staff": staff_id},
+        )
+    ).mappings().one()
+    return {"customer": row["customer"], "film": row["film"],
+            "rental": None if row["rental"] is None else str(row["rental"])}

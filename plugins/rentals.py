@@ -107,6 +107,7 @@ class RentalsPlugin:
             "returned": rental_brief(line),
             "days_late": receipt.days_late,
             "late_fee": money(receipt.late_fee),
+            "fee_rule": fee_rule(receipt.replacement_charged),
         })
 
     async def preview(self, function: str, arguments: dict[str, Any]) -> Preview:
@@ -123,6 +124,12 @@ class RentalsPlugin:
                 return _return_preview(plan)
         except (StoreError, KeyError, ValueError, TypeError) as error:
             return Preview(text="", refusal=str(error) or "the request was incomplete.")
+
+
+def fee_rule(replacement_charged: bool) -> str:
+    if replacement_charged:
+        return "the film's replacement cost: kept more than twice its rental period"
+    return "$1 per day late"
 
 
 def _id(arguments: dict[str, Any], name: str) -> int:
@@ -154,6 +161,7 @@ def _return_preview(plan) -> Preview:
         f"Return rental {line['rental_id']}: **{line['title']}** (copy {line['inventory_id']}, "
         f"store {line['store_id']}) rented by **{line['customer']}** "
         f"(customer {line['customer_id']}) on {line['rented']}, due {line['due']}\n"
-        f"- {plan.days_late} day(s) late; late fee ${money(plan.late_fee)}"
+        f"- {plan.days_late} day(s) late; late fee ${money(plan.late_fee)} "
+        f"({fee_rule(plan.replacement_charged)})"
     )
     return Preview(text=text)

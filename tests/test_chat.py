@@ -106,7 +106,7 @@ async def test_return_reports_days_late_and_the_fee(chat, sql):
                       "(inventory_id) JOIN film f USING (film_id) WHERE rental_id = :r",
                       r=rental_id)[0][0]
     assert f"${replacement}" in answer  # kept over twice the duration: the replacement cost
-    assert "late" in answer
+    assert "replacement cost" in answer and "replacement cost" in chat.emitter.asks[0]["content"]
 
 
 async def test_a_follow_up_resolves_it(chat, sql):

@@ -220,7 +220,8 @@ def returned(result: dict) -> str:
     head = (f"Done: rental {r['rental_id']} (**{r['title']}**, {r['customer']}, customer "
             f"{r['customer_id']}) is returned.")
     if days:
-        return f"{head} It was {days} day{'s' if days != 1 else ''} late: late fee ${fee}."
+        rule = f" ({result['fee_rule']})" if result.get("fee_rule") else ""
+        return f"{head} It was {days} day{'s' if days != 1 else ''} late: late fee ${fee}{rule}."
     return f"{head} It was on time: no late fee (${fee or '0.00'})."
 
 
@@ -244,6 +245,9 @@ def _plain_reason(reason: str) -> str:
         return "writes in this chat are locked for a few minutes after failed confirmations."
     if "wrong" in low:
         return "the confirmation failed: what was entered was wrong."
+    if "no one can confirm" in low:  # the REST endpoints: say where it can be done
+        return ("no one can confirm a write here. Rent or return in the chat at /chat, or with "
+                "the REST rentals endpoints.")
     if "token" in low:
         return "the confirmation was not completed."
     for prefix in ("Not possible: ", "Refused: ", "Cancelled: "):

@@ -64,6 +64,33 @@ def db_status(args: argparse.Namespace) -> None:
     print(json.dumps(status(_url()), indent=2, default=str))
 
 
+def evaluate(args: argparse.Namespace) -> None:
+    from assistant.evals.cases import CaseError
+    from assistant.evals.runner import DEFAULT_CASES, run_eval
+
+    settings = get_settings()
+    configure_logging("WARNING", settings.log_format)  # the progress lines, not model logs
+    logging.getLogger().setLevel(logging.WARNING)  # basicConfig keeps an earlier level
+    try:
+        run, summary = run_eval(
+            settings, mode=args.mode or settings.llm_mode,
+            cases_path=Path(args.cases) if args.cases else DEFAULT_CASES,
+            report_dir=Path(args.report), pagila=Path(args.pagila) if args.pagila else None,
+            select=args.select, keep_database=args.keep_db,
+        )
+    except (CaseError, ValueError) as error:
+        sys.exit(f"eval: {error}")
+    if run.database:
+        print(f"The eval database was kept: {run.database}")
+    scores = ", ".join(f"{name} {v['passed']}/{v['total']}"
+                       for name, v in summary["categories"].items())
+    print(f"{summary['passed']}/{summary['total']} cases passed ({scores}); "
+          f"{summary['skipped']} skipped; write-safety violations: "
+          f"{summary['write_safety_violations']}. Report: {Path(args.report) / 'report.md'}")
+    if summary["failed"] or summary["write_safety_violations"]:
+        sys.exit(1)
+
+
 def _url() -> str:
     return database_url(get_settings())
 
@@ -114,6 +141,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=db_demo)
     p = db.add_parser("status", help="show the schema revision and row counts")
     p.set_defaults(run=db_status)
+
+    p = commands.add_parser(
+        "eval",
+        help="run the evaluation suite (routing, tool calls, grounded answers, write safety)",
+        description="Run the evaluation cases through the agents against a fresh database "
+        "(eval_<timestamp>, on PAGILA_DSN's server or the embedded one; dropped afterwards), "
+        "and write results.json and report.md. Exits 1 when a case fails or anything was "
+        "written without the clerk's approval.",
+    )
+    p.add_argument("--mode", choices=["offline", "openai"],
+                   help="the model (default: LLM_MODE); openai uses OPENAI_API_KEY, "
+                   "OPENAI_BASE_URL and OPENAI_MODEL")
+    p.add_argument("--cases", metavar="PATH",
+                   help="a case file or a folder of them (default: tests/evals)")
+    p.add_argument("--report", default="out/eval", metavar="DIR",
+                   help="where results.json and report.md go (default: out/eval)")
+    p.add_argument("--pagila", metavar="DIR",
+                   help="load the official Pagila files from DIR instead of the demo data")
+    p.add_argument("--select", metavar="PATTERNS",
+                   help="only these cases: comma-separated ids, globs or categories")
+    p.add_argument("--keep-db", action="store_true", help="keep the eval database afterwards")
+    p.set_defaults(run=evaluate)
     return parser
 
 

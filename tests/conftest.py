@@ -97,3 +97,18 @@ def client(official_url):
 @pytest.fixture
 def admin_headers() -> dict[str, str]:
     return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The evaluation suite's scores (tests/test_evals.py records them as `eval_summary`)."""
+    lines = dict.fromkeys(
+        value
+        for kind in ("passed", "failed")
+        for report in terminalreporter.stats.get(kind, [])
+        for name, value in getattr(report, "user_properties", ())
+        if name == "eval_summary"
+    )
+    if lines:
+        terminalreporter.section("evaluation suite")
+        for line in lines:
+            terminalreporter.write_line(line)

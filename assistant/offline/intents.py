@@ -101,8 +101,8 @@ def classify(m: Mentions, state: DialogueState, lexicon: Lexicon) -> Intent:
         return _about_item(*listed)
     if m.name_words and not m.title_words and (
         m.has_any(t.CUSTOMER_WORDS) or entity_only(m)
-        or m.has("find", "look", "lookup", "search", "who")
-    ):
+        or m.has("find", "look", "lookup", "search", "who") and not _general_topic(m)
+    ):  # "who is the president of France?" is not a customer named FRANCES
         return Intent("customer", customer=CustomerRef(query=" ".join(m.name_words)))
     if m.has_any(t.FILM_WORDS) and _lists(m) and not _general_topic(m):
         return Intent("films", **filters)
@@ -289,12 +289,14 @@ def _film_question(m: Mentions, state: DialogueState, film, listed) -> Intent | 
         film = film_of_state(state)
         if film is None:
             return Intent("stock" if _asks_stock(m) else "film", ask="film")
-    if film is None and m.title_words and cue and not m.name_words:
+    if film is None and m.title_words and cue and not m.name_words and not (
+        _general_topic(m) and not m.has_any(t.FILM_WORDS)  # "the weather in Paris"
+    ):
         film = film_by_words(m.title_words)  # part of a title: the store says which films
     if film is None:
         return None
-    if _asks_stock(m):
-        return Intent("stock", film=film, store_id=m.store_id)
+    if _asks_stock(m) and not (_aspect(m) == "actors" and not m.has_any(t.STOCK_WORDS)):
+        return Intent("stock", film=film, store_id=m.store_id)  # "who is in X?" is the cast
     return Intent("film", film=film, aspect=_aspect(m))
 
 
@@ -316,7 +318,8 @@ def _aspect(m: Mentions) -> str | None:
         return "stream"
     if m.has("price", "cost", "costs", "much", "rate"):
         return "price"
-    if m.has("actors", "actor", "cast", "starring", "stars") or m.phrase("who", "is", "in"):
+    if m.has("actors", "actor", "cast", "starring", "stars", "acts", "plays", "appears") \
+            or m.phrase("who", "is", "in") or m.phrase("who", "was", "in"):
         return "actors"
     if m.has("long", "length", "runtime", "minutes"):
         return "length"

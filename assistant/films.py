@@ -81,9 +81,12 @@ async def list_films(
 
     The page is cut from the narrow (id, title) matches before the wide columns are joined."""
     where, params = filters.where()
+    # Unfiltered, counting and paging straight off film (title index) beats materialising all
+    # of it first; with a filter, evaluating it once into the CTE is cheaper (measured).
+    inline = "NOT MATERIALIZED" if where == "true" else ""
     rows = await conn.execute(
         text(f"""
-            WITH matches AS (SELECT f.film_id, f.title FROM film f WHERE {where})
+            WITH matches AS {inline} (SELECT f.film_id, f.title FROM film f WHERE {where})
             SELECT total.n AS total, page.*
             FROM (SELECT count(*) AS n FROM matches) AS total
             LEFT JOIN LATERAL (

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from assistant.evals.cases import AGENTS, CATEGORIES
-from assistant.evals.runner import CaseResult, EvalRun
+from assistant.evals.judging import CaseResult, EvalRun
 
 OTHER = "other"
 

@@ -62,6 +62,8 @@ def classify(m: Mentions, state: DialogueState, lexicon: Lexicon) -> Intent:
     if _asks_rentals(m):
         if who is None and m.name_words and not film:
             who = CustomerRef(query=" ".join(m.name_words))
+        if who is None and not film and m.has_any(t.RENTING_WORDS | t.RENTAL_WORDS):
+            who = _unknown_person(m)  # "what is Jane Doe renting?": say no one matches
         if who is not None:
             return Intent("customer_rentals", customer=who, open_only=_open_only(m),
                           limit=m.limit or 10)
@@ -97,6 +99,8 @@ def classify(m: Mentions, state: DialogueState, lexicon: Lexicon) -> Intent:
         return Intent("films", **filters)
     if customer is not None:
         return Intent("customer", customer=customer)
+    if m.has_any(t.CUSTOMER_WORDS) and not film and (person := _unknown_person(m)):
+        return Intent("customer", customer=person)  # "find customer Jane Doe": not a film
     if listed:
         return _about_item(*listed)
     if m.name_words and not m.title_words and (
@@ -231,6 +235,19 @@ def _return_intent(m, state, film, customer, listed) -> Intent:
     if rental_id is None and customer is None:
         return Intent("return", film=film, ask="rental")
     return Intent("return", rental_id=rental_id, film=film, customer=customer)
+
+
+def _unknown_person(m: Mentions) -> CustomerRef | None:
+    """The words left for a person the store does not know (one to three of them), when the
+    request is plainly not about films; the lookup then says that no customer matches."""
+    if m.topic or m.category or m.rating or m.has_any(t.FILM_WORDS) or _general_topic(m):
+        return None
+    words = [w for w in m.rest() if w not in _NOT_A_NAME]
+    return CustomerRef(query=" ".join(words)) if 1 <= len(words) <= 3 else None
+
+
+_NOT_A_NAME = (t.CUSTOMER_WORDS | t.RENTING_WORDS | t.RENTAL_WORDS | t.RENT_VERBS | t.OPEN_WORDS
+               | t.RETURN_WORDS | {"find", "look", "lookup", "search", "history", "show", "list"})
 
 
 def _asks_rentals(m: Mentions) -> bool:

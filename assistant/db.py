@@ -3,12 +3,13 @@
 Nothing outside this module opens connections: callers get an engine or a connection from here.
 """
 
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy import create_engine, make_url, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from assistant.logging import get_logger
@@ -41,18 +42,27 @@ def start_embedded_server(home: Path, database: str = EMBEDDED_DATABASE) -> str:
     return url
 
 
-def create_database_if_missing(url: str) -> None:
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+@contextmanager
+def _maintenance_connection(url: str) -> Iterator[Connection]:
+    """An autocommit connection to the server's `postgres` database, for CREATE/DROP DATABASE."""
+    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            exists = conn.scalar(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
-            )
-            if not exists:
-                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+            yield conn
     finally:
         admin.dispose()
+
+
+def create_database_if_missing(url: str) -> None:
+    name = make_url(url).database
+    with _maintenance_connection(url) as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}):
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+
+def drop_database(url: str) -> None:
+    with _maintenance_connection(url) as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
 
 
 def database_url(settings: Settings) -> str:

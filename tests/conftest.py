@@ -3,6 +3,7 @@
 import itertools
 import os
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,22 +56,31 @@ def official_url(new_database, pagila_dir) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def sql(official_url):
-    """Run SQL on the official database (autocommit): sql("SELECT ...", **params)."""
+@contextmanager
+def sql_runner(url: str):
+    """run("SELECT ...", **params) on the database at `url`, in autocommit: rows, or None."""
     from sqlalchemy import text
 
     from assistant.db import make_sync_engine
 
-    engine = make_sync_engine(official_url).execution_options(isolation_level="AUTOCOMMIT")
+    engine = make_sync_engine(url).execution_options(isolation_level="AUTOCOMMIT")
 
     def run(statement: str, **params):
         with engine.connect() as conn:
             result = conn.execute(text(statement), params)
             return result.all() if result.returns_rows else None
 
-    yield run
-    engine.dispose()
+    try:
+        yield run
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sql(official_url):
+    """Run SQL on the official database (autocommit): sql("SELECT ...", **params)."""
+    with sql_runner(official_url) as run:
+        yield run
 
 
 ADMIN_TOKEN = "test-admin-token-5f2c"

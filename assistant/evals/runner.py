@@ -20,13 +20,14 @@ from typing import Any
 
 from pydantic import SecretStr
 from semantic_kernel.contents import AuthorRole, ChatMessageContent
-from sqlalchemy import create_engine, make_url, text
+from sqlalchemy import make_url, text
 
 from assistant.agents import HANDOFF_PLUGIN, build_agents, run_turn
 from assistant.approvals import WRITE_FUNCTIONS, Decision, Preview, WriteDesk
 from assistant.db import (
     Database,
     create_database_if_missing,
+    drop_database,
     normalize_dsn,
     start_embedded_server,
 )
@@ -458,16 +459,6 @@ def prepare_database(settings: Settings, pagila: Path | None = None) -> str:
         drop_database(url)
         raise
     return url
-
-
-def drop_database(url: str) -> None:
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
 
 
 def print_progress(index: int, total: int, result: CaseResult) -> None:

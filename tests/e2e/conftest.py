@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.conftest import sql_runner
 from tests.e2e.chat_page import ChatPage
 
 REPO = Path(__file__).resolve().parents[2]
@@ -193,19 +194,8 @@ def server(request, tmp_path_factory, artifacts) -> Iterator[Server]:
 @pytest.fixture(scope="session")
 def store_sql(server) -> Iterator[Callable]:
     """Run SQL on the server's database (autocommit): store_sql("SELECT ...", **params)."""
-    from sqlalchemy import text
-
-    from assistant.db import make_sync_engine
-
-    engine = make_sync_engine(server.db_url).execution_options(isolation_level="AUTOCOMMIT")
-
-    def run(statement: str, **params):
-        with engine.connect() as conn:
-            result = conn.execute(text(statement), params)
-            return result.all() if result.returns_rows else None
-
-    yield run
-    engine.dispose()
+    with sql_runner(server.db_url) as run:
+        yield run
 
 
 # --------------------------------------------------------------------------- the browser

@@ -13,6 +13,10 @@ from assistant.films import RATINGS, FilmFilter
 from assistant.models import Film
 from plugins.results import film_brief, film_full, film_page, rows, to_json
 
+# How the model names one film: by title, or by id when an earlier result gave it.
+Title = Annotated[str, "The film's title"]
+FilmId = Annotated[int, "The film's id, when known"]
+
 
 async def resolve_film(conn: AsyncConnection, title: str, film_id: int) -> Film | dict:
     """One film by id or title; otherwise a result that says why not (none, or several)."""
@@ -118,8 +122,8 @@ class FilmsPlugin:
     )
     async def film_details(
         self,
-        title: Annotated[str, "The film's title"] = "",
-        film_id: Annotated[int, "The film's id, when known"] = 0,
+        title: Title = "",
+        film_id: FilmId = 0,
     ) -> str:
         async with self.database.reading() as conn:
             film = await resolve_film(conn, title, film_id)
@@ -135,8 +139,8 @@ class FilmsPlugin:
     )
     async def film_availability(
         self,
-        title: Annotated[str, "The film's title"] = "",
-        film_id: Annotated[int, "The film's id, when known"] = 0,
+        title: Title = "",
+        film_id: FilmId = 0,
         store_id: Annotated[int, "Only this store (1 or 2); 0 for all"] = 0,
     ) -> str:
         async with self.database.reading() as conn:
@@ -180,8 +184,8 @@ class FilmsPlugin:
     )
     async def film_summary(
         self,
-        title: Annotated[str, "The film's title"] = "",
-        film_id: Annotated[int, "The film's id, when known"] = 0,
+        title: Title = "",
+        film_id: FilmId = 0,
     ) -> str:
         async with self.database.reading() as conn:
             film = await resolve_film(conn, title, film_id)

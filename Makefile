@@ -21,7 +21,9 @@ test: install
 test-e2e: install  # needs Debian's chromium (apt-get install chromium)
 	$(UV) run --frozen pytest tests/e2e $(PYTEST_ARGS)
 
-bench: install
+bench: install  # the load generator is Debian's wrk
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
+		|| echo "could not install wrk: apt-get install wrk"
 	$(UV) run --frozen python tests/bench/run.py
 
 lint: install

@@ -22,6 +22,7 @@ from pydantic import SecretStr
 from semantic_kernel.contents import AuthorRole, ChatMessageContent
 from sqlalchemy import make_url, text
 
+from assistant import rentals
 from assistant.agents import HANDOFF_PLUGIN, build_agents, run_turn
 from assistant.approvals import WRITE_FUNCTIONS, Decision, Preview, WriteDesk
 from assistant.db import (
@@ -192,9 +193,10 @@ class Runner:
 
     async def variables(self, case: Case) -> dict[str, Any]:
         staff = self.settings.pagila_staff_id
-        rows = await self.sql(f"SELECT store_id FROM staff WHERE staff_id = {int(staff)}")
+        async with self.database.reading() as conn:
+            store = await rentals.clerk_store(conn, staff)
         variables: dict[str, Any] = {"admin_token": self.token, "staff_id": staff,
-                                     "staff_store": rows[0]["store_id"] if rows else None}
+                                     "staff_store": store}
         for name, given in case.given.items():
             rows = await self.sql(render(given.sql, variables))
             if not rows:

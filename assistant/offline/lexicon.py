@@ -17,6 +17,7 @@ from sqlalchemy import text
 
 from assistant.db import Database
 from assistant.films import RATINGS
+from assistant.films import categories as store_categories
 from assistant.logging import get_logger
 from assistant.offline.text import COMMON, words_of
 
@@ -163,7 +164,7 @@ class Lexicon:
             ))
             customers = [Name(i, f"{first} {last}", words_of(f"{first} {last}"), email)
                          for i, first, last, email in people]
-            categories = list(await conn.scalars(text("SELECT name FROM category ORDER BY name")))
+            categories = await store_categories(conn)
             present = set(await conn.scalars(text("SELECT DISTINCT rating::text FROM film")))
             stores = list(await conn.scalars(text("SELECT store_id FROM store ORDER BY 1")))
             rates = list(await conn.scalars(text(

@@ -56,6 +56,19 @@ def official_url(new_database, pagila_dir) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def demo_url(new_database) -> str:
+    """A database holding the demo store (upgraded schema, generated data); made once a session.
+    Tests that use it read their expectations from it at run time, so writes don't upset them."""
+    from assistant.migrate import upgrade
+    from data.demo import generate
+
+    url = new_database("demo")
+    upgrade(url)
+    generate(url)
+    return url
+
+
 @contextmanager
 def sql_runner(url: str):
     """run("SELECT ...", **params) on the database at `url`, in autocommit: rows, or None."""

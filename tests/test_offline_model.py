@@ -191,17 +191,6 @@ async def official(official_url):
 
 
 @pytest.fixture(scope="module")
-def demo_url(new_database) -> str:
-    from assistant.migrate import upgrade
-    from data.demo import generate
-
-    url = new_database("offline_demo")
-    upgrade(url)
-    generate(url)
-    return url
-
-
-@pytest.fixture(scope="module")
 async def demo(demo_url):
     store = await Store.open(demo_url)
     yield store

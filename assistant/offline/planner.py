@@ -160,16 +160,22 @@ def _ask_film(intent: Intent, verb: str) -> Reply:
     return Reply(f"Which film {verb}? Give its title (or a part of it).", Pending(intent, "film"))
 
 
-def _film_result(intent: Intent, result: Result) -> dict | Reply:
+def _found(kind: str, intent: Intent, result: Result) -> dict | Reply:
+    """A lookup's result holding one film or customer; else a question back listing the
+    matches, or the reason none was found."""
     data = result.data or {}
     if data.get("ambiguous"):
         options = tuple(data.get("matches", []))
-        question = (data.get("question") or "Several films match.").replace(" Which one?", "")
-        return Reply(answers.choose(question.rstrip(".") + ":", "film", list(options)),
-                     Pending(intent, "film", options))
-    if "film" in data:
+        question = (data.get("question") or f"Several {kind}s match.").replace(" Which one?", "")
+        return Reply(answers.choose(question.rstrip(".") + ":", kind, list(options)),
+                     Pending(intent, kind, options))
+    if isinstance(data.get(kind), dict):
         return data
-    return Reply(answers.error_text(result, "I could not find that film."))
+    return Reply(answers.error_text(result, f"I could not find that {kind}."))
+
+
+def _film_result(intent: Intent, result: Result) -> dict | Reply:
+    return _found("film", intent, result)
 
 
 def _film(intent: Intent, work: Work) -> Reply:
@@ -206,15 +212,8 @@ def _ask_customer(intent: Intent, question: str) -> Reply:
 
 
 def _customer_result(intent: Intent, result: Result) -> dict | Reply:
-    data = result.data or {}
-    if data.get("ambiguous"):
-        options = tuple(data.get("matches", []))
-        question = (data.get("question") or "Several customers match.").replace(" Which one?", "")
-        return Reply(answers.choose(question.rstrip(".") + ":", "customer", list(options)),
-                     Pending(intent, "customer", options))
-    if isinstance(data.get("customer"), dict):
-        return data["customer"]
-    return Reply(answers.error_text(result, "I could not find that customer."))
+    found = _found("customer", intent, result)
+    return found if isinstance(found, Reply) else found["customer"]
 
 
 def _customer_lookup(ref: CustomerRef) -> Call | None:

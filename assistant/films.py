@@ -1,13 +1,15 @@
 """Films: the catalogue, search, details, stock and the recommendation rule."""
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from rapidfuzz import fuzz, process
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assistant.errors import FilmNotFound
-from assistant.models import Film, FilmDetails, FilmList, StoreStock
+from assistant.models import Actor, Film, FilmDetails, FilmList, StoreStock
 
 RATINGS = ("G", "PG", "PG-13", "R", "NC-17")
 MATURE_RATINGS = ("R", "NC-17")  # also spelled out in FilmFilter.where()
@@ -29,73 +31,193 @@ def is_recommended(rating: str | None, rental_rate: Decimal | None) -> bool:
     return rating in MATURE_RATINGS and rental_rate is not None and rental_rate < RECOMMENDED_BELOW
 
 
+SORTS = {  # how a film list can be ordered: by which column of the matches
+    "title": "title",
+    "rate": "rental_rate",
+    "length": "length",
+    "year": "release_year",
+    "popularity": "popularity",
+    "relevance": "relevance",  # how well the film matches `about` (full-text rank)
+}
+SPECIAL_FEATURES = ("Trailers", "Commentaries", "Deleted Scenes", "Behind the Scenes")
+
+
 @dataclass(frozen=True)
 class FilmFilter:
-    """What a film list can be narrowed by; every field is optional."""
+    """What a film list can be narrowed by, combined freely; every field is optional.
+
+    Bounds are inclusive: "under $5" arrives as max_rate 4.99, "shorter than 90 minutes" as
+    max_length 89. `describe()` says the filter in words, so an answer shows what was applied.
+    """
 
     category: str | None = None
-    rating: str | None = None
-    max_rental_rate: Decimal | None = None
-    streaming: bool | None = None
+    ratings: tuple[str, ...] = ()
+    min_rate: Decimal | None = None
+    max_rate: Decimal | None = None
+    min_length: int | None = None  # minutes
+    max_length: int | None = None
+    min_year: int | None = None  # release year
+    max_year: int | None = None
+    actor: str | None = None  # the actor's full name, any case
+    language: str | None = None
+    special_feature: str | None = None  # one of SPECIAL_FEATURES, any case
     title_contains: str | None = None
     about: str | None = None  # full-text search over title and description
+    streaming: bool | None = None
+    in_stock_at: int | None = None  # store id: a copy on that store's shelf now
     recommended: bool = False  # only films the store recommends (is_recommended, in SQL)
 
     def where(self) -> tuple[str, dict]:
         clauses, params = ["true"], {}
+
+        def add(clause: str, **values) -> None:
+            clauses.append(clause)
+            params.update(values)
+
         if self.category is not None:
-            clauses.append(
-                "EXISTS (SELECT 1 FROM film_category fc JOIN category c USING (category_id)"
-                " WHERE fc.film_id = f.film_id AND lower(c.name) = lower(:category))"
-            )
-            params["category"] = self.category.strip()
-        if self.rating is not None:
-            clauses.append("f.rating::text = :rating")
-            params["rating"] = self.rating.upper()
-        if self.max_rental_rate is not None:
-            clauses.append("f.rental_rate <= :max_rate")
-            params["max_rate"] = self.max_rental_rate
-        if self.streaming is not None:
-            clauses.append("f.streaming_available = :streaming")
-            params["streaming"] = self.streaming
+            add("EXISTS (SELECT 1 FROM film_category fc JOIN category c USING (category_id)"
+                " WHERE fc.film_id = f.film_id AND lower(c.name) = lower(:category))",
+                category=self.category.strip())
+        if self.ratings:
+            add("f.rating::text = ANY(:ratings)", ratings=[r.upper() for r in self.ratings])
+        for column, low, high in (("f.rental_rate", self.min_rate, self.max_rate),
+                                  ("f.length", self.min_length, self.max_length),
+                                  ("f.release_year", self.min_year, self.max_year)):
+            name = column.split(".")[1]
+            if low is not None:
+                add(f"{column} >= :min_{name}", **{f"min_{name}": low})
+            if high is not None:
+                add(f"{column} <= :max_{name}", **{f"max_{name}": high})
+        if self.actor is not None:
+            add("EXISTS (SELECT 1 FROM film_actor fa JOIN actor a USING (actor_id)"
+                " WHERE fa.film_id = f.film_id"
+                " AND upper(a.first_name || ' ' || a.last_name) = upper(:actor))",
+                actor=" ".join(self.actor.split()))
+        if self.language is not None:
+            add("EXISTS (SELECT 1 FROM language l WHERE l.language_id = f.language_id"
+                " AND lower(trim(l.name)) = lower(:language))", language=self.language.strip())
+        if self.special_feature is not None:
+            add("f.special_features @> ARRAY[:feature]::text[]",
+                feature=_feature(self.special_feature))
         if self.title_contains is not None:
-            clauses.append("f.title ILIKE :title_pattern ESCAPE '\\'")
-            params["title_pattern"] = f"%{_escape_like(self.title_contains.strip())}%"
+            add("f.title ILIKE :title_pattern ESCAPE '\\'",
+                title_pattern=f"%{_escape_like(self.title_contains.strip())}%")
         if self.about is not None:
-            clauses.append("f.fulltext @@ websearch_to_tsquery('english', :about)")
-            params["about"] = self.about
+            add("f.fulltext @@ websearch_to_tsquery('english', :about)", about=self.about)
+        if self.streaming is not None:
+            add("f.streaming_available = :streaming", streaming=self.streaming)
+        if self.in_stock_at is not None:
+            add("EXISTS (SELECT 1 FROM inventory i WHERE i.film_id = f.film_id"
+                " AND i.store_id = :stock_store AND NOT EXISTS (SELECT 1 FROM rental r"
+                " WHERE r.inventory_id = i.inventory_id AND r.return_date IS NULL))",
+                stock_store=self.in_stock_at)
         if self.recommended:
-            clauses.append("f.rating::text IN ('R', 'NC-17') AND f.rental_rate < :below")
-            params["below"] = RECOMMENDED_BELOW
+            add("f.rating::text IN ('R', 'NC-17') AND f.rental_rate < :below",
+                below=RECOMMENDED_BELOW)
         return " AND ".join(clauses), params
+
+    def describe(self) -> str:
+        """The filter in the store's words: "R or NC-17 Horror films, 60 to 89 minutes long,
+        renting for at most $2.99, with PENELOPE GUINESS, in stock at store 2"."""
+        head = " or ".join(self.ratings)
+        noun = f"{self.category} films" if self.category else "films"
+        noun = f"{head} {noun}" if head else noun
+        if self.streaming is not None:
+            noun += " available for streaming" if self.streaming else " not streaming"
+        if self.recommended:
+            noun += " that the store recommends (rated R or NC-17, under $3.00)"
+        parts = [noun]
+        parts += [_range("renting for", self.min_rate, self.max_rate, money=True),
+                  _range("", self.min_length, self.max_length, unit=" minutes long"),
+                  _range("released", self.min_year, self.max_year, year=True)]
+        if self.actor:
+            parts.append(f"with {self.actor.upper()}")
+        if self.language:
+            parts.append(f"in {self.language.strip().title()}")
+        if self.special_feature:
+            parts.append(f"with {_feature(self.special_feature)}")
+        if self.title_contains:
+            parts.append(f"with '{self.title_contains.strip()}' in the title")
+        if self.about:
+            parts.append(f"about '{self.about}'")
+        if self.in_stock_at is not None:
+            parts.append(f"in stock at store {self.in_stock_at}")
+        noun, *qualifiers = [p for p in parts if p]
+        return " ".join([noun, ", ".join(qualifiers)]) if qualifiers else noun
+
+
+def _range(lead: str, low, high, *, money=False, unit="", year=False) -> str:
+    """"renting for $1.00 to $2.99", "at most 89 minutes long", "released 2006 or later"."""
+    if low is None and high is None:
+        return ""
+    show = (lambda v: f"${v:.2f}") if money else str
+    lead = f"{lead} " if lead else ""
+    if low is not None and high is not None:
+        said = show(low) if low == high else f"{show(low)} to {show(high)}"
+    elif high is not None:
+        said = f"{show(high)} or earlier" if year else f"at most {show(high)}"
+    else:
+        said = f"{show(low)} or later" if year else f"at least {show(low)}"
+    return f"{lead}{said}{unit}"
+
+
+def _feature(value: str) -> str:
+    """The special feature as Pagila spells it ("deleted scenes" -> "Deleted Scenes")."""
+    wanted = " ".join(value.split()).lower()
+    return next((f for f in SPECIAL_FEATURES if f.lower() == wanted), value.strip())
 
 
 def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-async def list_films(
-    conn: AsyncConnection, filters: FilmFilter = FilmFilter(), skip: int = 0, limit: int = 10
-) -> FilmList:
-    """A page of matching films by title, with the count of all matches, in one round trip.
+def _order(sort: str, descending: bool) -> str:
+    column = SORTS[sort]
+    way = "DESC NULLS LAST" if descending else "ASC NULLS LAST"
+    return f"{column} {way}, title, film_id" if sort != "title" else f"title {way}, film_id"
 
-    The page is cut from the narrow (id, title) matches before the wide columns are joined."""
+
+async def list_films(
+    conn: AsyncConnection,
+    filters: FilmFilter = FilmFilter(),
+    skip: int = 0,
+    limit: int = 10,
+    sort: str = "title",
+    descending: bool = False,
+) -> FilmList:
+    """A page of matching films in the order asked for (title by default), with the count of
+    all matches, in one round trip.
+
+    The page is cut from the narrow matches before the wide columns are joined."""
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
     where, params = filters.where()
     # Unfiltered, counting and paging straight off film (title index) beats materialising all
     # of it first; with a filter, evaluating it once into the CTE is cheaper (measured).
     inline = "NOT MATERIALIZED" if where == "true" else ""
+    keys = "f.film_id, f.title"
+    if sort == "relevance" and filters.about is None:
+        sort, descending = "title", False  # nothing to rank by
+    if sort == "popularity":
+        keys += ", " + _POPULARITY
+    elif sort == "relevance":
+        keys += ", ts_rank(f.fulltext, websearch_to_tsquery('english', :about)) AS relevance"
+        descending = True  # best match first
+    elif sort != "title":
+        keys += f", f.{SORTS[sort]}"
+    order = _order(sort, descending)
     rows = await conn.execute(
         text(f"""
-            WITH matches AS {inline} (SELECT f.film_id, f.title FROM film f WHERE {where})
+            WITH matches AS {inline} (SELECT {keys} FROM film f WHERE {where})
             SELECT total.n AS total, page.*
             FROM (SELECT count(*) AS n FROM matches) AS total
             LEFT JOIN LATERAL (
-                SELECT {_FILM_COLUMNS}
-                FROM (SELECT film_id, title FROM matches ORDER BY title, film_id
-                      LIMIT :limit OFFSET :skip) AS m
+                SELECT {_FILM_COLUMNS}, m.position
+                FROM (SELECT film_id, row_number() OVER (ORDER BY {order}) AS position
+                      FROM matches ORDER BY {order} LIMIT :limit OFFSET :skip) AS m
                 JOIN film f USING (film_id)
             ) AS page ON true
-            ORDER BY page.title, page.film_id
+            ORDER BY page.position
         """),
         {**params, "limit": limit, "skip": skip},
     )
@@ -104,19 +226,9 @@ async def list_films(
     return FilmList(films=films, total=rows[0]["total"], skip=skip, limit=limit)
 
 
-async def search_films(conn: AsyncConnection, about: str, limit: int = 10) -> list[Film]:
-    """Full-text search over title and description, best match first."""
-    rows = await conn.execute(
-        text(f"""
-            SELECT {_FILM_COLUMNS}
-            FROM film f, websearch_to_tsquery('english', :about) AS q
-            WHERE f.fulltext @@ q
-            ORDER BY ts_rank(f.fulltext, q) DESC, f.title
-            LIMIT :limit
-        """),
-        {"about": about, "limit": limit},
-    )
-    return [Film.model_validate(row) for row in rows.mappings()]
+# Times a film was rented: summed over its copies through the rental(inventory_id) index.
+_POPULARITY = """(SELECT count(*) FROM inventory i JOIN rental r USING (inventory_id)
+                  WHERE i.film_id = f.film_id) AS popularity"""
 
 
 async def get_film(conn: AsyncConnection, film_id: int) -> Film:
@@ -141,6 +253,60 @@ async def find_films_by_title(conn: AsyncConnection, title: str, limit: int = 10
     if films:
         return films
     return (await list_films(conn, FilmFilter(title_contains=title), limit=limit)).films
+
+
+async def closest_titles(conn: AsyncConnection, title: str, limit: int = 5) -> list[str]:
+    """Titles the store carries that look most like `title` (for "do you have X?" when it
+    has no X): titles sharing the most words, or the first letters of a word (a typo)."""
+    words = [w for w in re.findall(r"[a-z0-9]+", title.lower()) if w not in _ARTICLES]
+    patterns = [f"%{_escape_like(w[:4])}%" for w in words if len(w) >= 3]
+    if not patterns:
+        return []
+    rows = await conn.execute(
+        text("""
+            SELECT f.title FROM film f,
+                 LATERAL (SELECT count(*) AS n FROM unnest(CAST(:patterns AS text[])) p
+                          WHERE f.title ILIKE p) AS shared
+            WHERE f.title ILIKE ANY(CAST(:patterns AS text[]))
+            ORDER BY shared.n DESC, f.title LIMIT :limit
+        """),
+        {"patterns": patterns, "limit": limit},
+    )
+    return list(rows.scalars())
+
+
+_ARTICLES = {"the", "a", "an", "of", "and"}
+
+
+async def find_actors(conn: AsyncConnection, name: str, limit: int = 10) -> list[Actor]:
+    """Actors by name, forgiving typos: the full name, else every word a first or last name,
+    else the closest names (rapidfuzz: pgserver ships no pg_trgm)."""
+    said = " ".join(name.upper().split())
+    query = """
+        SELECT a.actor_id, a.first_name || ' ' || a.last_name AS name,
+               (SELECT count(*) FROM film_actor fa WHERE fa.actor_id = a.actor_id) AS films
+        FROM actor a WHERE {} ORDER BY a.last_name, a.first_name, a.actor_id LIMIT :limit"""
+    words = said.split()
+    for where, params in (
+        ("upper(a.first_name || ' ' || a.last_name) = :name", {"name": said}),
+        (" AND ".join(f"(upper(a.first_name) = :w{i} OR upper(a.last_name) = :w{i})"
+                      for i in range(len(words))) or "false",
+         {f"w{i}": w for i, w in enumerate(words)}),
+    ):
+        rows = await conn.execute(text(query.format(where)), {**params, "limit": limit})
+        found = [Actor.model_validate(row) for row in rows.mappings()]
+        if found:
+            return found
+    everyone = await conn.execute(
+        text("SELECT actor_id, first_name || ' ' || last_name FROM actor"))
+    names = {actor_id: full for actor_id, full in everyone}
+    close = process.extract(said, names, scorer=fuzz.WRatio, score_cutoff=85, limit=3)
+    ids = [actor_id for _, _, actor_id in close]
+    if not ids:
+        return []
+    rows = await conn.execute(
+        text(query.format("a.actor_id = ANY(:ids)")), {"ids": ids, "limit": limit})
+    return [Actor.model_validate(row) for row in rows.mappings()]
 
 
 async def film_stock(conn: AsyncConnection, film_id: int) -> list[StoreStock]:
@@ -193,3 +359,54 @@ async def copy_in_stock(conn: AsyncConnection, film_id: int, store_id: int) -> i
 
 async def categories(conn: AsyncConnection) -> list[str]:
     return list(await conn.scalars(text("SELECT name FROM category ORDER BY name")))
+
+
+async def languages(conn: AsyncConnection) -> list[str]:
+    return list(await conn.scalars(text("SELECT trim(name) FROM language ORDER BY 1")))
+
+
+async def checked_filter(
+    conn: AsyncConnection, filters: FilmFilter
+) -> tuple[FilmFilter, list[str]]:
+    """The filter with the store's own spelling of its category, actor, language and feature
+    ("sci fi" -> Sci-Fi, "penelope guinnes" -> PENELOPE GUINESS), and a note for each one the
+    store does not have; such a filter stays in, so the answer shows 0 rather than too much."""
+    changes, notes = {}, []
+
+    def settle(field: str, said: str | None, known: list[str], what: str) -> None:
+        if said is None:
+            return
+        exact = next((k for k in known if k.lower() == said.strip().lower()), None)
+        close = exact or _closest(said, known)
+        if close is not None:
+            changes[field] = close
+            if exact is None:
+                notes.append(f"Read {what} '{said.strip()}' as {close}.")
+        else:
+            notes.append(f"The store has no {what} '{said.strip()}' "
+                         f"(it has: {', '.join(known)}).")
+
+    settle("category", filters.category, await categories(conn), "category")
+    settle("language", filters.language, await languages(conn), "language")
+    settle("special_feature", filters.special_feature, list(SPECIAL_FEATURES), "special feature")
+    if filters.actor is not None:
+        actors = await find_actors(conn, filters.actor)
+        names = list(dict.fromkeys(a.name for a in actors))
+        if len(names) == 1:
+            changes["actor"] = names[0]
+            if names[0] != " ".join(filters.actor.upper().split()):
+                notes.append(f"Read actor '{filters.actor.strip()}' as {names[0]}.")
+        elif names:
+            notes.append(f"Several actors match '{filters.actor.strip()}': "
+                         f"{', '.join(names)}. Which one?")
+        else:
+            notes.append(f"No actor of the store is called '{filters.actor.strip()}'.")
+    return replace(filters, **changes), notes
+
+
+def _closest(said: str, known: list[str]) -> str | None:
+    """The known name that `said` is a near spelling of ("scifi", "comedies"), if any."""
+    squeeze = {re.sub(r"[^a-z0-9]", "", k.lower()): k for k in known}
+    wanted = re.sub(r"[^a-z0-9]", "", said.lower())
+    found = process.extractOne(wanted, list(squeeze), scorer=fuzz.ratio, score_cutoff=80)
+    return squeeze[found[0]] if found else None

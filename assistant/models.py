@@ -39,6 +39,12 @@ class FilmList(BaseModel):
     limit: int
 
 
+class Actor(Record):
+    actor_id: int
+    name: str
+    films: int  # how many films of the store they play in
+
+
 class StoreStock(BaseModel):
     store_id: int
     copies: int

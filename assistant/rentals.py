@@ -5,6 +5,7 @@ rental_one_open_per_copy); this module maps its verdict to the store's answer.
 """
 
 import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -23,12 +24,13 @@ _RENTAL_COLUMNS = "r.rental_id, r.rental_date, r.inventory_id, r.customer_id, r.
     "r.staff_id, r.last_update"
 
 # A rental with its film, store and customer; days_overdue counts whole days past the due date.
+_DUE = "r.rental_date + f.rental_duration * interval '1 day'"  # when a rental is due back
 _RENTAL_LINE = f"""
     SELECT {_RENTAL_COLUMNS}, f.film_id, f.title, i.store_id,
            c.first_name || ' ' || c.last_name AS customer_name,
-           r.rental_date + f.rental_duration * interval '1 day' AS due_date,
-           greatest(0, floor(extract(epoch FROM (coalesce(r.return_date, now())
-               - r.rental_date - f.rental_duration * interval '1 day')) / 86400))::int
+           {_DUE} AS due_date,
+           greatest(0, floor(extract(epoch FROM (coalesce(r.return_date, now()) - ({_DUE})))
+               / 86400))::int
                AS days_overdue
     FROM rental r
     JOIN inventory i ON i.inventory_id = r.inventory_id
@@ -109,42 +111,53 @@ async def active_rentals(
     return [Rental.model_validate(row) for row in rows.mappings()]
 
 
+@dataclass(frozen=True)
+class RentalFilter:
+    """Which rentals a list shows: one customer's, one store's, only those out or overdue."""
+
+    customer_id: int | None = None
+    store_id: int | None = None
+    open_only: bool = False
+    overdue_only: bool = False
+
+    def where(self) -> tuple[str, dict]:
+        clauses, params = ["true"], {}
+        if self.customer_id is not None:
+            clauses.append("r.customer_id = :customer_id")
+            params["customer_id"] = self.customer_id
+        if self.store_id is not None:
+            clauses.append("i.store_id = :store_id")
+            params["store_id"] = self.store_id
+        if self.open_only or self.overdue_only:
+            clauses.append("r.return_date IS NULL")
+        if self.overdue_only:
+            clauses.append(f"{_DUE} < now()")
+        return " AND ".join(clauses), params
+
+
+
 async def rental_lines(
-    conn: AsyncConnection,
-    *,
-    customer_id: int | None = None,
-    open_only: bool = False,
-    overdue_only: bool = False,
-    skip: int = 0,
-    limit: int = 10,
+    conn: AsyncConnection, filters: RentalFilter = RentalFilter(), skip: int = 0, limit: int = 10
 ) -> list[RentalLine]:
     """Rentals with film, store and customer, newest first (overdue: longest overdue first)."""
-    clauses = ["true"]
-    if customer_id is not None:
-        clauses.append("r.customer_id = :customer_id")
-    if open_only or overdue_only:
-        clauses.append("r.return_date IS NULL")
-    if overdue_only:
-        clauses.append("r.rental_date + f.rental_duration * interval '1 day' < now()")
+    where, params = filters.where()
     # Overdue: the longest overdue (earliest due date) first; otherwise newest first.
-    order = ("r.rental_date + f.rental_duration * interval '1 day', r.rental_id" if overdue_only
+    order = (f"{_DUE}, r.rental_id" if filters.overdue_only
              else "r.rental_date DESC, r.rental_id DESC")
     rows = await conn.execute(
-        text(f"{_RENTAL_LINE} WHERE {' AND '.join(clauses)} ORDER BY {order} "
-             "LIMIT :limit OFFSET :skip"),
-        {"customer_id": customer_id, "limit": limit, "skip": skip},
+        text(f"{_RENTAL_LINE} WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :skip"),
+        {**params, "limit": limit, "skip": skip},
     )
     return [RentalLine.model_validate(row) for row in rows.mappings()]
 
 
-async def count_overdue(conn: AsyncConnection) -> int:
+async def count_rentals(conn: AsyncConnection, filters: RentalFilter) -> int:
+    """How many rentals the filter matches (not the page size)."""
+    where, params = filters.where()
     return await conn.scalar(
-        text("""
-            SELECT count(*) FROM rental r JOIN inventory i USING (inventory_id)
-            JOIN film f USING (film_id)
-            WHERE r.return_date IS NULL
-              AND r.rental_date + f.rental_duration * interval '1 day' < now()
-        """)
+        text(f"""SELECT count(*) FROM rental r JOIN inventory i USING (inventory_id)
+                 JOIN film f USING (film_id) WHERE {where}"""),
+        params,
     )
 
 
@@ -286,7 +299,7 @@ async def counter_examples(conn: AsyncConnection, staff_id: int) -> dict[str, st
     film out, a film on the clerk's shelf, and the longest-overdue rental."""
     row = (
         await conn.execute(
-            text("""
+            text(f"""
                 SELECT
                   (SELECT initcap(c.first_name || ' ' || c.last_name)
                      FROM rental r JOIN customer c USING (customer_id)
@@ -299,7 +312,7 @@ async def counter_examples(conn: AsyncConnection, staff_id: int) -> dict[str, st
                     ORDER BY f.title LIMIT 1) AS film,
                   (SELECT r.rental_id FROM rental r JOIN inventory i USING (inventory_id)
                      JOIN film f USING (film_id) WHERE r.return_date IS NULL
-                    ORDER BY r.rental_date + f.rental_duration * interval '1 day', r.rental_id
+                    ORDER BY {_DUE}, r.rental_id
                     LIMIT 1) AS rental
             """),
             {"staff": staff_id},

@@ -6,6 +6,7 @@ from semantic_kernel.functions import kernel_function
 
 from assistant import customers, rentals
 from assistant.db import Database
+from assistant.rentals import RentalFilter
 from plugins.results import customer_brief, rental_brief, rows, to_json
 
 
@@ -49,7 +50,7 @@ class CustomersPlugin:
             if not found:
                 return to_json({"error": f"Customer with ID {customer_id} not found"})
             lines = await rentals.rental_lines(
-                conn, customer_id=customer_id, open_only=open_only, limit=rows(limit)
+                conn, RentalFilter(customer_id, open_only=open_only), limit=rows(limit)
             )
         return to_json({
             "customer": customer_brief(found[0]),

@@ -1,6 +1,7 @@
 """Films plugin: the catalogue, search, details, stock and recommendations, for the model."""
 
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Annotated
 
 from semantic_kernel.functions import kernel_function
@@ -11,7 +12,16 @@ from assistant.db import Database
 from assistant.errors import FilmNotFound
 from assistant.films import RATINGS, FilmFilter
 from assistant.models import Film
-from plugins.results import film_brief, film_full, film_page, rows, to_json
+from plugins.results import (
+    ActorFilms,
+    FilmBrief,
+    FilmFull,
+    FilmMatches,
+    FilmPage,
+    film_brief,
+    rows,
+    to_json,
+)
 
 # How the model names one film: by title, or by id when an earlier result gave it.
 Title = Annotated[str, "The film's title"]
@@ -55,64 +65,132 @@ def _price(value: float | str | None) -> Decimal | None:
         return None
 
 
+class Rating(StrEnum):
+    G = "G"
+    PG = "PG"
+    PG_13 = "PG-13"
+    R = "R"
+    NC_17 = "NC-17"
+
+
+class Sort(StrEnum):
+    title = "title"
+    rate = "rate"
+    length = "length"
+    year = "year"
+    popularity = "popularity"
+    relevance = "relevance"
+
+
+SORT_WORDS = {"title": "by title", "rate": "by rental rate", "length": "by length",
+              "year": "by release year", "popularity": "by number of rentals",
+              "relevance": "best match first"}
+PAGE_SIZE = 10
+
+
 class FilmsPlugin:
     def __init__(self, database: Database):
         self.database = database
 
     @kernel_function(
-        name="list_films",
-        description="List films of the store, filtered by category, MPAA rating, highest rental "
-        "rate, and/or streaming. Use for requests like 'comedies under $1' or 'PG-13 action "
-        "films'. Returns the total count and the first films by title.",
-    )
-    async def list_films(
-        self,
-        category: Annotated[str | None, "Category name, e.g. Comedy, Action, Horror"] = None,
-        rating: Annotated[str | None, "MPAA rating: G, PG, PG-13, R or NC-17"] = None,
-        max_rental_rate: Annotated[float | None, "Highest rental rate in $, e.g. 0.99"] = None,
-        streaming_only: Annotated[bool, "Only films available for streaming"] = False,
-        limit: Annotated[int, "How many films to return (1 to 25)"] = 10,
-    ) -> str:
-        filters = FilmFilter(
-            category=category or None,
-            rating=_rating(rating),
-            max_rental_rate=_price(max_rental_rate),
-            streaming=True if streaming_only else None,
-        )
-        async with self.database.reading() as conn:
-            page = await films.list_films(conn, filters, limit=rows(limit))
-            known = await films.categories(conn) if page.total == 0 and category else None
-        result = film_page(page)
-        if known is not None:
-            result["note"] = f"No category '{category}'. Categories: {', '.join(known)}."
-        return to_json(result)
-
-    @kernel_function(
-        name="search_titles",
-        description="Find films by (part of) their title, e.g. 'ALIEN' or 'academy dinosaur'.",
-    )
-    async def search_titles(
-        self,
-        title: Annotated[str, "The title or a part of it"],
-        limit: Annotated[int, "How many films to return (1 to 25)"] = 10,
-    ) -> str:
-        async with self.database.reading() as conn:
-            found = await films.find_films_by_title(conn, title, limit=rows(limit))
-        return to_json(film_page(found))
-
-    @kernel_function(
         name="search_films",
-        description="Full-text search over film titles and descriptions, for what a film is "
-        "about: 'films about a mad scientist', 'something with a shark'.",
+        description="Search the store's films by any mix of: category, MPAA ratings, rental "
+        "rate range ($), length range (minutes), release-year range, actor, language, special "
+        "feature, words in the title, what the film is about, streaming, in stock at a store, "
+        "recommended by the store. Sorted by title, rate, length, year, popularity (number "
+        "of rentals) or relevance to what it is about; paged. Use for 'comedies under $1', "
+        "'R-rated horror under 90 minutes', 'films with Penelope Guiness', 'the longest "
+        "dramas', 'films from 2006', 'the next ones' (page + 1). Returns the total count of "
+        "matches, the filters applied in words, and one page of films.",
     )
     async def search_films(
         self,
-        about: Annotated[str, "Words describing what the film is about"],
-        limit: Annotated[int, "How many films to return (1 to 25)"] = 10,
-    ) -> str:
+        category: Annotated[str | None, "Category name, e.g. Comedy, Action, Horror"] = None,
+        ratings: Annotated[list[Rating] | None, "MPAA ratings, any of them"] = None,
+        min_rental_rate: Annotated[float | None, "Lowest rental rate in $"] = None,
+        max_rental_rate: Annotated[float | None, "Highest rental rate in $, e.g. 0.99"] = None,
+        min_length: Annotated[int | None, "Shortest length in minutes"] = None,
+        max_length: Annotated[int | None, "Longest length in minutes"] = None,
+        min_release_year: Annotated[int | None, "Released in or after this year"] = None,
+        max_release_year: Annotated[int | None, "Released in or before this year"] = None,
+        actor: Annotated[str | None, "An actor's name, e.g. Penelope Guiness"] = None,
+        language: Annotated[str | None, "Language, e.g. English"] = None,
+        special_feature: Annotated[
+            str | None, "Trailers, Commentaries, Deleted Scenes or Behind the Scenes"] = None,
+        title_contains: Annotated[str | None, "Words in the title"] = None,
+        about: Annotated[str | None, "What the film is about, e.g. 'mad scientist'"] = None,
+        streaming_only: Annotated[bool, "Only films available for streaming"] = False,
+        in_stock_at_store: Annotated[int | None, "Only films with a copy on this store's "
+                                     "shelf now (store id)"] = None,
+        recommended_only: Annotated[bool, "Only films the store recommends (rated R or NC-17 "
+                                    "and renting under $3.00)"] = False,
+        sort_by: Annotated[Sort | None, "Order: title, rate, length, year, popularity, or "
+                           "relevance (best match of 'about' first, the default with "
+                           "'about')"] = None,
+        descending: Annotated[bool, "Largest first: the longest, newest, dearest, most "
+                              "rented"] = False,
+        page: Annotated[int, "Page number, 1 for the first"] = 1,
+        page_size: Annotated[int, "Films per page (1 to 25)"] = PAGE_SIZE,
+    ) -> FilmPage:
+        filters = FilmFilter(
+            category=category or None,
+            ratings=tuple(Rating(r).value for r in ratings or ()),
+            min_rate=_price(min_rental_rate), max_rate=_price(max_rental_rate),
+            min_length=min_length, max_length=max_length,
+            min_year=min_release_year, max_year=max_release_year,
+            actor=actor or None, language=language or None,
+            special_feature=special_feature or None, title_contains=title_contains or None,
+            about=about or None, streaming=True if streaming_only else None,
+            in_stock_at=in_stock_at_store, recommended=recommended_only,
+        )
+        size, page = rows(page_size), max(1, page)
+        sort = Sort(sort_by).value if sort_by else ("relevance" if about else "title")
         async with self.database.reading() as conn:
-            found = await films.search_films(conn, about, limit=rows(limit))
-        return to_json(film_page(found))
+            filters, notes = await films.checked_filter(conn, filters)
+            found = await films.list_films(conn, filters, skip=(page - 1) * size, limit=size,
+                                           sort=sort, descending=descending)
+        largest = descending and sort not in ("title", "relevance")
+        order = SORT_WORDS[sort] + (", largest first" if largest else "")
+        return FilmPage(
+            searched=filters.describe(), sort=order, total=found.total, page=page,
+            pages=max(1, -(-found.total // size)), films=[FilmBrief.of(f) for f in found.films],
+            note=" ".join(notes) or None,
+        )
+
+    @kernel_function(
+        name="find_film",
+        description="Look up a film by its title (exact, or part of it). When the store does "
+        "not carry it, says so and names the closest titles it has.",
+    )
+    async def find_film(
+        self,
+        title: Annotated[str, "The title or a part of it"],
+        limit: Annotated[int, "How many films to return (1 to 25)"] = 10,
+    ) -> FilmMatches:
+        async with self.database.reading() as conn:
+            found = await films.find_films_by_title(conn, title, limit=rows(limit))
+            closest = [] if found else await films.closest_titles(conn, title)
+        return FilmMatches(title=title.strip(), films=[FilmBrief.of(f) for f in found],
+                           closest=closest)
+
+    @kernel_function(
+        name="find_actor",
+        description="Look up an actor by name (typos forgiven) and list the films they are in.",
+    )
+    async def find_actor(
+        self,
+        name: Annotated[str, "The actor's name, e.g. Penelope Guiness"],
+        page: Annotated[int, "Page number of their films, 1 for the first"] = 1,
+    ) -> ActorFilms:
+        async with self.database.reading() as conn:
+            actors = await films.find_actors(conn, name)
+            if len(actors) != 1:
+                return ActorFilms(name=name.strip(), actors=actors)
+            size, page = PAGE_SIZE, max(1, page)
+            found = await films.list_films(conn, FilmFilter(actor=actors[0].name),
+                                           skip=(page - 1) * size, limit=size)
+        return ActorFilms(name=name.strip(), actors=actors, total=found.total, page=page,
+                          films=[FilmBrief.of(f) for f in found.films])
 
     @kernel_function(
         name="film_details",
@@ -130,7 +208,7 @@ class FilmsPlugin:
             if isinstance(film, dict):
                 return to_json(film)
             details = await films.film_details(conn, film.film_id)
-        return to_json({"film": film_full(details)})
+        return to_json({"film": FilmFull.of(details).model_dump(mode="json")})
 
     @kernel_function(
         name="film_availability",
@@ -153,29 +231,6 @@ class FilmsPlugin:
         if store_id > 0 and not stores:
             result["note"] = f"There is no store {store_id}."
         return to_json(result)
-
-    @kernel_function(name="streaming_films", description="Films available for streaming.")
-    async def streaming_films(
-        self, limit: Annotated[int, "How many films to return (1 to 25)"] = 10
-    ) -> str:
-        async with self.database.reading() as conn:
-            page = await films.list_films(conn, FilmFilter(streaming=True), limit=rows(limit))
-        return to_json(film_page(page))
-
-    @kernel_function(
-        name="recommend_films",
-        description="Films the store recommends: rated R or NC-17 and renting for under $3.00 "
-        "('mature and cheap'), optionally in one category.",
-    )
-    async def recommend_films(
-        self,
-        category: Annotated[str | None, "Category name, e.g. Horror"] = None,
-        limit: Annotated[int, "How many films to return (1 to 25)"] = 10,
-    ) -> str:
-        filters = FilmFilter(category=category or None, recommended=True)
-        async with self.database.reading() as conn:
-            page = await films.list_films(conn, filters, limit=rows(limit))
-        return to_json(film_page(page, rule="rated R or NC-17 and rental rate under $3.00"))
 
     @kernel_function(
         name="film_summary",

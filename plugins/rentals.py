@@ -12,6 +12,7 @@ from assistant import rentals
 from assistant.approvals import Preview, WriteDesk
 from assistant.db import Database
 from assistant.errors import StoreError
+from assistant.rentals import RentalFilter
 from plugins.results import customer_brief, film_brief, money, rental_brief, rows, to_json
 
 NOT_APPROVED = (
@@ -28,31 +29,38 @@ class RentalsPlugin:
 
     @kernel_function(
         name="active_rentals",
-        description="Rentals not yet returned, newest first; customer_id narrows to one customer.",
+        description="Rentals not yet returned (out right now), newest first, with the total "
+        "count; narrowed to one customer and/or one store when given.",
     )
     async def active_rentals(
         self,
-        customer_id: Annotated[int, "Only this customer's; 0 for all"] = 0,
+        customer_id: Annotated[int | None, "Only this customer's (customer id)"] = None,
+        store_id: Annotated[int | None, "Only copies of this store (store id)"] = None,
         limit: Annotated[int, "How many rentals to return (1 to 25)"] = 10,
     ) -> str:
-        async with self.database.reading() as conn:
-            lines = await rentals.rental_lines(
-                conn, customer_id=customer_id or None, open_only=True, limit=rows(limit)
-            )
-        return to_json({"rentals": [rental_brief(line) for line in lines]})
+        return await self._rentals(RentalFilter(customer_id or None, store_id or None,
+                                                open_only=True), limit)
 
     @kernel_function(
         name="overdue_rentals",
         description="Rentals kept past their due date and not returned, most overdue first, "
-        "with the total count.",
+        "with the total count; narrowed to one customer and/or one store when given.",
     )
     async def overdue_rentals(
-        self, limit: Annotated[int, "How many rentals to return (1 to 25)"] = 10
+        self,
+        customer_id: Annotated[int | None, "Only this customer's (customer id)"] = None,
+        store_id: Annotated[int | None, "Only copies of this store (store id)"] = None,
+        limit: Annotated[int, "How many rentals to return (1 to 25)"] = 10,
     ) -> str:
+        return await self._rentals(RentalFilter(customer_id or None, store_id or None,
+                                                overdue_only=True), limit)
+
+    async def _rentals(self, filters: RentalFilter, limit: int) -> str:
         async with self.database.reading() as conn:
-            total = await rentals.count_overdue(conn)
-            lines = await rentals.rental_lines(conn, overdue_only=True, limit=rows(limit))
-        return to_json({"total": total, "rentals": [rental_brief(line) for line in lines]})
+            total = await rentals.count_rentals(conn, filters)
+            lines = await rentals.rental_lines(conn, filters, limit=rows(limit))
+        return to_json({"total": total, "store_id": filters.store_id,
+                        "rentals": [rental_brief(line) for line in lines]})
 
     @kernel_function(name="rental_details", description="One rental by its id.")
     async def rental_details(self, rental_id: Annotated[int, "The rental's id"]) -> str:

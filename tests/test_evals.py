@@ -191,7 +191,7 @@ cases:
     category: tools
     turns:
       - say: "comedies under $1"
-        expect: {calls: [{function: Films-list_films, args: {category: Horror}}]}
+        expect: {calls: [{function: Films-search_films, args: {category: Horror}}]}
   - id: wrong-film
     category: tools
     given: {film: "SELECT film_id, title FROM film ORDER BY film_id LIMIT 1"}
@@ -256,7 +256,7 @@ cases:
     turns:
       - say: "comedies under $1"
         expect:
-          calls: [{function: Films-list_films, args: {category: Comedy}}]
+          calls: [{function: Films-search_films, args: {category: Comedy}}]
           facts:
             - sql: >-
                 SELECT count(*) FROM film f JOIN film_category USING (film_id)
@@ -287,7 +287,7 @@ cases:
 
 def scripted(messages: list[dict], tools: list[str]) -> Reply:
     last = messages[-1]
-    if "Films-list_films" not in tools:  # the LLMAgent
+    if "Films-search_films" not in tools:  # the LLMAgent
         return Reply(text="Argentina won the 2022 World Cup.")
     if last["role"] == "tool":
         content = last["content"]
@@ -301,7 +301,7 @@ def scripted(messages: list[dict], tools: list[str]) -> Reply:
         return Reply(tool_calls=[("Handoff-transfer_to_LLMAgent", {})])
     if question.startswith("return rental"):
         return Reply(tool_calls=[("Rentals-return_rental", {"rental_id": int(question.split()[2])})])
-    return Reply(tool_calls=[("Films-list_films", {"category": "Comedy", "max_rental_rate": 0.99})])
+    return Reply(tool_calls=[("Films-search_films", {"category": "Comedy", "max_rental_rate": 0.99})])
 
 
 async def test_openai_mode_against_a_scripted_server(demo_url, tmp_path):

@@ -34,9 +34,8 @@ from plugins import CustomersPlugin, FilmsPlugin, RentalsPlugin
 from tests.conftest import ADMIN_TOKEN, make_settings
 
 STORE_FUNCTIONS = [
-    "Films-list_films", "Films-search_titles", "Films-search_films", "Films-film_details",
-    "Films-film_availability", "Films-streaming_films", "Films-recommend_films",
-    "Films-film_summary", "Customers-find_customer", "Customers-customer_rentals",
+    "Films-search_films", "Films-find_film", "Films-find_actor", "Films-film_details",
+    "Films-film_availability", "Films-film_summary", "Customers-find_customer", "Customers-customer_rentals",
     "Rentals-active_rentals", "Rentals-overdue_rentals", "Rentals-rental_details",
     "Rentals-create_rental", "Rentals-return_rental",
 ]  # fmt: skip
@@ -251,27 +250,27 @@ def test_recognition_stays_fast_at_a_hundred_times_the_store():
 # --- requests and their variations: the first step taken (official data) ----------------
 
 PHRASINGS = [
-    ("comedies under $1", "Films-list_films", {"category": "Comedy", "max_rental_rate": 0.99}),
-    ("show me comedy movies for less than a dollar", "Films-list_films",
+    ("comedies under $1", "Films-search_films", {"category": "Comedy", "max_rental_rate": 0.99}),
+    ("show me comedy movies for less than a dollar", "Films-search_films",
      {"category": "Comedy", "max_rental_rate": 0.99}),
-    ("cheap comedies", "Films-list_films", {"category": "Comedy", "max_rental_rate": 2.99}),
-    ("PG-13 action films", "Films-list_films", {"category": "Action", "rating": "PG-13"}),
-    ("action movies rated pg13", "Films-list_films", {"category": "Action", "rating": "PG-13"}),
-    ("any R rated horror?", "Films-list_films", {"category": "Horror", "rating": "R"}),
-    ("G rated family films under 3 dollars", "Films-list_films",
-     {"category": "Family", "rating": "G", "max_rental_rate": 2.99}),
-    ("How many horror films do you have?", "Films-list_films", {"category": "Horror"}),
-    ("list all the documentaries", "Films-list_films", {"category": "Documentary"}),
+    ("cheap comedies", "Films-search_films", {"category": "Comedy", "max_rental_rate": 2.99}),
+    ("PG-13 action films", "Films-search_films", {"category": "Action", "ratings": ["PG-13"]}),
+    ("action movies rated pg13", "Films-search_films", {"category": "Action", "ratings": ["PG-13"]}),
+    ("any R rated horror?", "Films-search_films", {"category": "Horror", "ratings": ["R"]}),
+    ("G rated family films under 3 dollars", "Films-search_films",
+     {"category": "Family", "ratings": ["G"], "max_rental_rate": 2.99}),
+    ("How many horror films do you have?", "Films-search_films", {"category": "Horror"}),
+    ("list all the documentaries", "Films-search_films", {"category": "Documentary"}),
     ("films about a mad scientist", "Films-search_films", {"about": "mad scientist"}),
     ("do you have something with a shark", "Films-search_films", {"about": "shark"}),
     ("any movies about cowboys?", "Films-search_films", {"about": "cowboys"}),
     ("what's a good film about dinosaurs to rent?", "Films-search_films", {"about": "dinosaurs"}),
-    ("what's streaming?", "Films-streaming_films", {}),
-    ("which films can I stream", "Films-streaming_films", {}),
-    ("streaming comedies", "Films-list_films", {"category": "Comedy", "streaming_only": True}),
-    ("recommend something mature and cheap", "Films-recommend_films", {}),
-    ("what would you suggest for a horror night?", "Films-recommend_films",
-     {"category": "Horror"}),
+    ("what's streaming?", "Films-search_films", {"streaming_only": True}),
+    ("which films can I stream", "Films-search_films", {"streaming_only": True}),
+    ("streaming comedies", "Films-search_films", {"category": "Comedy", "streaming_only": True}),
+    ("recommend something mature and cheap", "Films-search_films", {"recommended_only": True}),
+    ("what would you suggest for a horror night?", "Films-search_films",
+     {"category": "Horror", "recommended_only": True}),
     ("is ACADEMY DINOSAUR in stock at store 2?", "Films-film_availability",
      {"title": "ACADEMY DINOSAUR", "store_id": 2}),
     ("do we have academy dinosaur at the second store", "Films-film_availability",
@@ -285,8 +284,8 @@ PHRASINGS = [
     ("how much does it cost to rent ACADEMY DINOSAUR?", "Films-film_details",
      {"title": "ACADEMY DINOSAUR"}),
     ("is ALIEN CENTER streaming?", "Films-film_details", {"title": "ALIEN CENTER"}),
-    ("find films with ALIEN in the title", "Films-search_titles", {"title": "ALIEN"}),
-    ("titles containing dinosaur", "Films-search_titles", {"title": "DINOSAUR"}),
+    ("find films with ALIEN in the title", "Films-search_films", {"title_contains": "ALIEN"}),
+    ("titles containing dinosaur", "Films-search_films", {"title_contains": "DINOSAUR"}),
     ("what is Mary Smith renting?", "Customers-find_customer", {"query": "MARY SMITH"}),
     ("what does mary smith have checked out", "Customers-find_customer",
      {"query": "MARY SMITH"}),
@@ -307,8 +306,8 @@ PHRASINGS = [
     ("what's currently rented out?", "Rentals-active_rentals", {}),
     ("show rental 16049", "Rentals-rental_details", {"rental_id": 16049}),
     ("details for rental #15000", "Rentals-rental_details", {"rental_id": 15000}),
-    ("rent ACADEMY DINOSAUR to Mary Smith", "Films-search_titles", {"title": "ACADEMY DINOSAUR"}),
-    ("please check out alien center for mary smith", "Films-search_titles",
+    ("rent ACADEMY DINOSAUR to Mary Smith", "Films-find_film", {"title": "ACADEMY DINOSAUR"}),
+    ("please check out alien center for mary smith", "Films-find_film",
      {"title": "ALIEN CENTER"}),
     ("Mary Smith wants to rent ACADEMY DINOSAUR", "Customers-find_customer",
      {"query": "MARY SMITH"}),
@@ -345,8 +344,8 @@ DEMO_PHRASINGS = [
     ("{last_first} rentals", "Customers-find_customer", {"query": "{name}"}),
     ("rent {title} to {name_lower}", "Customers-find_customer", {"query": "{name}"}),
     ("look up willie", "Customers-find_customer", {"query": "willie"}),
-    ("recommend a horror film", "Films-recommend_films", {"category": "Horror"}),
-    ("streaming comedies", "Films-list_films", {"category": "Comedy", "streaming_only": True}),
+    ("recommend a horror film", "Films-search_films", {"category": "Horror", "recommended_only": True}),
+    ("streaming comedies", "Films-search_films", {"category": "Comedy", "streaming_only": True}),
     ("what's late?", "Rentals-overdue_rentals", {}),
     ("who won the world cup?", TO_LLM, {}),
 ]  # fmt: skip
@@ -385,7 +384,7 @@ async def test_category_and_price(store):
         USING (category_id) WHERE c.name = 'Comedy' AND f.rental_rate <= 0.99
         ORDER BY f.title LIMIT 1""")[0][0]
     (turn,) = await ask(store, "comedies under $1")
-    assert turn.names == ["Films-list_films"]
+    assert turn.names == ["Films-search_films"]
     assert f"Found {total} Comedy films" in turn.text
     assert f"1. **{first}**" in turn.text and "$0.99" in turn.text
     assert "$2.99" not in turn.text and "$4.99" not in turn.text
@@ -425,7 +424,7 @@ async def test_recommendations(store):
     total = store.sql(
         "SELECT count(*) FROM film WHERE rating IN ('R', 'NC-17') AND rental_rate < 3")[0][0]
     (turn,) = await ask(store, "recommend something mature and cheap")
-    assert f"The store recommends {total} films" in turn.text
+    assert f"Found {total} films that the store recommends" in turn.text
 
 
 async def test_stock_at_a_store_then_the_other_store_then_details(store):
@@ -450,7 +449,7 @@ async def test_title_search(store):
     word = store.sql("SELECT split_part(title, ' ', 1) FROM film ORDER BY film_id LIMIT 1")[0][0]
     total = store.sql("SELECT count(*) FROM film WHERE title ILIKE :p", p=f"%{word}%")[0][0]
     (turn,) = await ask(store, f"find films with {word} in the title")
-    assert turn.called("Films-search_titles") == [{"title": word, "limit": 25}]
+    assert turn.called("Films-search_films") == [{"title_contains": word, "page_size": 25}]
     assert f"Found {total} films with '{word}' in the title" in turn.text
 
 

@@ -18,7 +18,7 @@ from tests.fake_openai import FakeOpenAI, Reply
 
 def script(messages: list[dict], tools: list[str]) -> Reply:
     last = messages[-1]
-    if "Films-search_titles" not in tools:  # LLMAgent: no store functions
+    if "Films-find_film" not in tools:  # LLMAgent: no store functions
         return Reply(text="Argentina won the 2022 World Cup.")
     if last["role"] == "tool":
         if not last["content"].startswith("{"):
@@ -32,7 +32,7 @@ def script(messages: list[dict], tools: list[str]) -> Reply:
         return Reply(status=500)
     if question.startswith("return rental"):
         return Reply(tool_calls=[("Rentals-return_rental", {"rental_id": int(question.split()[2])})])
-    return Reply(tool_calls=[("Films-search_titles", {"title": "ALIEN"})])
+    return Reply(tool_calls=[("Films-find_film", {"title": "ALIEN"})])
 
 
 @pytest.fixture(scope="module")

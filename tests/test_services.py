@@ -11,6 +11,7 @@ from assistant.api.app import create_app
 from assistant.db import Database
 from assistant.errors import FilmNotFound, RentalAlreadyReturned, RentalNotFound
 from assistant.films import FilmFilter
+from assistant.rentals import RentalFilter
 from tests.conftest import make_settings
 
 
@@ -29,17 +30,17 @@ async def database(official_url):
     await database.close()
 
 
-async def test_full_text_search_ranks_matching_films(conn, sql):
-    found = await films.search_films(conn, "mad scientist", limit=50)
+async def test_full_text_search_finds_what_films_are_about(conn, sql):
+    page = await films.list_films(conn, FilmFilter(about="mad scientist"), limit=50)
     expected = sql("""SELECT count(*) FROM film
                       WHERE fulltext @@ websearch_to_tsquery('english', 'mad scientist')""")[0][0]
-    assert len(found) == min(50, expected) > 0
-    assert all("scientist" in (f.description or "").lower() for f in found)
+    assert page.total == expected > 0 and len(page.films) == min(50, expected)
+    assert all("scientist" in (f.description or "").lower() for f in page.films)
 
 
 async def test_filters_combine(conn, sql):
     page = await films.list_films(
-        conn, FilmFilter(category="comedy", max_rental_rate=Decimal("0.99")), limit=100
+        conn, FilmFilter(category="comedy", max_rate=Decimal("0.99")), limit=100
     )
     expected = sql("""
         SELECT count(*) FROM film f JOIN film_category USING (film_id) JOIN category c
@@ -47,8 +48,87 @@ async def test_filters_combine(conn, sql):
     """)[0][0]
     assert page.total == expected == len(page.films)
     assert all(f.category == "Comedy" and f.rental_rate == Decimal("0.99") for f in page.films)
-    pg13 = await films.list_films(conn, FilmFilter(rating="pg-13"), limit=1)
+    pg13 = await films.list_films(conn, FilmFilter(ratings=("pg-13",)), limit=1)
     assert pg13.total == 223
+
+
+# Every filter of the one film search, each against SQL written here, alone and together.
+SEARCHES = [
+    (FilmFilter(ratings=("R", "NC-17")), "f.rating IN ('R', 'NC-17')"),
+    (FilmFilter(min_rate=Decimal("2.99"), max_rate=Decimal("4.99")),
+     "f.rental_rate BETWEEN 2.99 AND 4.99"),
+    (FilmFilter(max_length=89), "f.length <= 89"),
+    (FilmFilter(min_length=60, max_length=90), "f.length BETWEEN 60 AND 90"),
+    (FilmFilter(min_year=2006, max_year=2006), "f.release_year = 2006"),
+    (FilmFilter(actor="penelope guiness"), """EXISTS (SELECT 1 FROM film_actor fa JOIN actor a
+        USING (actor_id) WHERE fa.film_id = f.film_id AND a.first_name = 'PENELOPE'
+        AND a.last_name = 'GUINESS')"""),
+    (FilmFilter(language="english"), "f.language_id = 1"),
+    (FilmFilter(special_feature="deleted scenes"), "'Deleted Scenes' = ANY(f.special_features)"),
+    (FilmFilter(title_contains="alien"), "f.title ILIKE '%alien%'"),
+    (FilmFilter(streaming=False), "NOT f.streaming_available"),  # none stream in Pagila
+    (FilmFilter(in_stock_at=2), """EXISTS (SELECT 1 FROM inventory i WHERE i.film_id = f.film_id
+        AND i.store_id = 2 AND i.inventory_id NOT IN (SELECT inventory_id FROM rental
+        WHERE return_date IS NULL))"""),
+    (FilmFilter(category="Horror", ratings=("R",), max_length=89, max_rate=Decimal("4.99"),
+                min_rate=Decimal("4.00")),
+     """f.rating = 'R' AND f.length <= 89 AND f.rental_rate BETWEEN 4.00 AND 4.99 AND EXISTS
+        (SELECT 1 FROM film_category fc JOIN category c USING (category_id)
+         WHERE fc.film_id = f.film_id AND c.name = 'Horror')"""),
+]
+
+
+@pytest.mark.parametrize("filters, where", SEARCHES, ids=[s[1][:40] for s in SEARCHES])
+async def test_each_film_filter_matches_sql(conn, sql, filters, where):
+    page = await films.list_films(conn, filters, limit=100)
+    expected = [r[0] for r in sql(f"SELECT f.title FROM film f WHERE {where} ORDER BY f.title")]
+    assert page.total == len(expected) > 0
+    assert [f.title for f in page.films] == expected[:100]
+
+
+@pytest.mark.parametrize("sort, column", [("rate", "rental_rate"), ("length", "length"),
+                                          ("year", "release_year")])
+async def test_sorted_and_paged(conn, sql, sort, column):
+    expected = [r[0] for r in sql(
+        f"SELECT title FROM film ORDER BY {column} DESC, title, film_id LIMIT 20")]
+    first = await films.list_films(conn, sort=sort, descending=True, limit=10)
+    second = await films.list_films(conn, sort=sort, descending=True, skip=10, limit=10)
+    assert [f.title for f in first.films + second.films] == expected
+    assert first.total == second.total == 1000
+
+
+async def test_most_rented_first(conn, sql):
+    expected = [r[0] for r in sql("""
+        SELECT f.title FROM film f LEFT JOIN inventory i USING (film_id)
+        LEFT JOIN rental r USING (inventory_id)
+        GROUP BY f.film_id ORDER BY count(r.rental_id) DESC, f.title, f.film_id LIMIT 5""")]
+    page = await films.list_films(conn, sort="popularity", descending=True, limit=5)
+    assert [f.title for f in page.films] == expected
+
+
+def test_the_filter_says_itself_in_words():
+    said = FilmFilter(category="Horror", ratings=("R",), max_length=89,
+                      max_rate=Decimal("4.99"), min_year=2006, actor="Penelope Guiness",
+                      in_stock_at=2).describe()
+    assert said == ("R Horror films renting for at most $4.99, at most 89 minutes long, "
+                    "released 2006 or later, with PENELOPE GUINESS, in stock at store 2")
+
+
+async def test_a_misspelt_category_or_actor_is_read_as_the_store_has_it(conn):
+    checked, notes = await films.checked_filter(
+        conn, FilmFilter(category="scifi", actor="penelope guinnes"))
+    assert (checked.category, checked.actor) == ("Sci-Fi", "PENELOPE GUINESS")
+    assert notes == ["Read category 'scifi' as Sci-Fi.",
+                     "Read actor 'penelope guinnes' as PENELOPE GUINESS."]
+    checked, notes = await films.checked_filter(conn, FilmFilter(category="Westerns"))
+    assert checked.category == "Westerns" and notes[0].startswith(
+        "The store has no category 'Westerns' (it has: Action, Animation,")
+
+
+async def test_closest_titles_of_a_film_the_store_does_not_carry(conn):
+    assert await films.find_films_by_title(conn, "The Godfather") == []
+    closest = await films.closest_titles(conn, "The Godfather")
+    assert closest and all("GOD" in t or "FATHER" in t for t in closest)
 
 
 async def test_recommended_films_follow_the_rule(conn):
@@ -113,9 +193,9 @@ async def test_several_matching_customers_are_all_reported(conn, sql):
 
 
 async def test_overdue_rentals_are_past_their_due_date(conn, sql):
-    overdue = await rentals.rental_lines(conn, overdue_only=True, limit=100)
+    overdue = await rentals.rental_lines(conn, RentalFilter(overdue_only=True), limit=100)
     assert len(overdue) == 100
-    assert await rentals.count_overdue(conn) == sql("""
+    assert await rentals.count_rentals(conn, RentalFilter(overdue_only=True)) == sql("""
         SELECT count(*) FROM rental r JOIN inventory USING (inventory_id) JOIN film f USING (film_id)
         WHERE r.return_date IS NULL AND r.rental_date + f.rental_duration * interval '1 day' < now()
     """)[0][0] >= 100

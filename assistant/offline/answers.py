@@ -37,30 +37,6 @@ def films(result: dict, what: str) -> str:
     return f"{head}\n{numbered([film_line(f) for f in shown])}{note}"
 
 
-def search(films_found: list[dict], topic: str, broadened: bool, category: str | None) -> str:
-    where = f" in {category}" if category else ""
-    if not films_found:
-        return f"No films{where} match '{topic}' in their title or description."
-    count = f"{len(films_found)} film{'s' if len(films_found) != 1 else ''}{where}"
-    if broadened:
-        head = (f"No film mentions all of '{topic}'; {count} mention some of those words "
-                "(best match first):")
-    else:
-        head = f"{count} match '{topic}' in their title or description (best match first):"
-    return f"{head}\n{numbered([film_line(f) for f in films_found])}"
-
-
-def recommended(result: dict, category: str | None) -> str:
-    what = f"{category} films" if category else "films"
-    rule = result.get("rule", "the store's rule")
-    total, shown = result.get("total", 0), result.get("films", [])
-    if not shown:
-        return f"The store has no recommended {what} right now ({rule})."
-    more = f"; the first {len(shown)}" if total > len(shown) else ""
-    return (f"The store recommends {total} {what} ({rule}){more}:\n"
-            f"{numbered([film_line(f) for f in shown])}")
-
-
 def stock_text(stores: list[dict]) -> str:
     return "; ".join(
         f"store {s['store_id']}: {s['in_stock']} of {s['copies']} "
@@ -187,21 +163,28 @@ def customer_rentals(result: dict, overdue_only: bool) -> str:
             f"{bullets([rental_line(r, False) for r in rentals])}")
 
 
+def _at_store(result: dict) -> str:
+    return f" at store {result['store_id']}" if result.get("store_id") else ""
+
+
 def overdue(result: dict) -> str:
     total, shown = result.get("total", 0), result.get("rentals", [])
+    where = _at_store(result)
     if not shown:
-        return "Nothing is overdue."
+        return f"Nothing is overdue{where}."
     more = f"; the {len(shown)} most overdue" if total > len(shown) else ""
     noun = "rental is" if total == 1 else "rentals are"
-    return f"{total} {noun} overdue{more}:\n{bullets([rental_line(r) for r in shown])}"
+    return f"{total} {noun} overdue{where}{more}:\n{bullets([rental_line(r) for r in shown])}"
 
 
 def active(result: dict) -> str:
-    shown = result.get("rentals", [])
+    total, shown = result.get("total", 0), result.get("rentals", [])
+    where = _at_store(result)
     if not shown:
-        return "Nothing is rented out right now."
-    return (f"The {len(shown)} most recent rentals still out:\n"
-            f"{bullets([rental_line(r) for r in shown])}")
+        return f"Nothing is rented out{where} right now."
+    more = f"; the {len(shown)} most recent" if total > len(shown) else ""
+    noun = "rental is" if total == 1 else "rentals are"
+    return f"{total} {noun} out{where}{more}:\n{bullets([rental_line(r) for r in shown])}"
 
 
 def rental(r: dict) -> str:

@@ -58,7 +58,7 @@ def classify(m: Mentions, state: DialogueState, lexicon: Lexicon) -> Intent:
             who = who or CustomerRef(query=" ".join(m.name_words))
             return Intent("customer_rentals", customer=who, open_only=True, overdue_only=True,
                           limit=25)
-        return Intent("overdue", limit=m.limit or 10)
+        return Intent("overdue", limit=m.limit or 10, store_id=m.store_id)
     if _asks_rentals(m):
         if who is None and m.name_words and not film:
             who = CustomerRef(query=" ".join(m.name_words))
@@ -70,7 +70,7 @@ def classify(m: Mentions, state: DialogueState, lexicon: Lexicon) -> Intent:
         if says_customer_pronoun(m):
             return Intent("customer_rentals", ask="customer")
     if _asks_active(m) and who is None:
-        return Intent("active", limit=m.limit or 10)
+        return Intent("active", limit=m.limit or 10, store_id=m.store_id)
     if m.title_query:
         return Intent("titles", title_query=m.title_query, limit=25)
     if entity_only(m) and (follow := _follow_up(m, state, film, customer)):

@@ -94,55 +94,49 @@ def plan(intent: Intent, work: Work) -> Reply:
 # --- films -------------------------------------------------------------------------------
 
 
-def _films(intent: Intent, work: Work) -> Reply:
-    result = work.get(
-        "Films-list_films", category=intent.category, rating=intent.rating,
+def _film_search(work: Work, intent: Intent, **filters: Any) -> Result:
+    """The one film search, with the turn's category, rating, price and streaming."""
+    return work.get(
+        "Films-search_films", category=intent.category,
+        ratings=[intent.rating] if intent.rating else None,
         max_rental_rate=float(intent.max_rate) if intent.max_rate is not None else None,
-        streaming_only=True if intent.streaming else None, limit=intent.limit,
+        streaming_only=True if intent.streaming else None, page_size=intent.limit, **filters,
     )
-    return Reply(answers.films(result.data or {}, _describe(intent)))
 
 
-def _describe(intent: Intent) -> str:
-    noun = f"{intent.category} films" if intent.category else "films"
-    words = [intent.rating, noun] if intent.rating else [noun]
-    if intent.price_phrase:
-        words.append(f"renting {intent.price_phrase}")
-    if intent.streaming:
-        words.append("available for streaming")
-    return " ".join(words)
+def _films(intent: Intent, work: Work) -> Reply:
+    result = _film_search(work, intent)
+    return Reply(answers.films(result.data or {}, _searched(result)))
+
+
+def _searched(result: Result) -> str:
+    return (result.data or {}).get("searched") or "films"
 
 
 def _streaming(intent: Intent, work: Work) -> Reply:
-    if intent.category or intent.rating or intent.max_rate is not None:
-        return _films(replace(intent, streaming=True), work)
-    result = work.get("Films-streaming_films", limit=intent.limit)
-    return Reply(answers.films(result.data or {}, "films available for streaming"))
+    return _films(replace(intent, streaming=True), work)
 
 
 def _recommend(intent: Intent, work: Work) -> Reply:
-    result = work.get("Films-recommend_films", category=intent.category, limit=intent.limit)
-    return Reply(answers.recommended(result.data or {}, intent.category))
+    result = _film_search(work, intent, recommended_only=True)
+    return Reply(answers.films(result.data or {}, _searched(result)))
 
 
 def _search(intent: Intent, work: Work) -> Reply:
-    limit = 25 if intent.category else intent.limit
-    result = work.get("Films-search_films", about=intent.topic, limit=limit)
-    broadened = False
+    result = _film_search(work, intent, about=intent.topic)
     words = intent.topic.split()
     if not (result.data or {}).get("films") and len(words) > 1:
-        result = work.get("Films-search_films", about=" or ".join(words), limit=limit)
-        broadened = True
-    found = (result.data or {}).get("films", [])
-    if intent.category:
-        found = [f for f in found if f.get("category") == intent.category][:intent.limit]
-    return Reply(answers.search(found, intent.topic, broadened, intent.category))
+        broader = _film_search(work, intent, about=" or ".join(words))
+        if (broader.data or {}).get("films"):
+            what = f"{_searched(result)} (no film mentions all of those words; these " \
+                   "mention some of them)"
+            return Reply(answers.films(broader.data, what))
+    return Reply(answers.films(result.data or {}, _searched(result)))
 
 
 def _titles(intent: Intent, work: Work) -> Reply:
-    result = work.get("Films-search_titles", title=intent.title_query, limit=intent.limit)
-    what = f"films with '{intent.title_query}' in the title"
-    return Reply(answers.films(result.data or {}, what))
+    result = _film_search(work, intent, title_contains=intent.title_query)
+    return Reply(answers.films(result.data or {}, _searched(result)))
 
 
 def _film_arguments(ref: FilmRef) -> dict[str, Any]:
@@ -254,12 +248,13 @@ def _customer_rentals(intent: Intent, work: Work) -> Reply:
 
 
 def _overdue(intent: Intent, work: Work) -> Reply:
-    result = work.get("Rentals-overdue_rentals", limit=intent.limit)
+    result = work.get("Rentals-overdue_rentals", store_id=intent.store_id, limit=intent.limit)
     return Reply(answers.overdue(result.data or {}))
 
 
 def _active(intent: Intent, work: Work) -> Reply:
-    return Reply(answers.active(work.get("Rentals-active_rentals", limit=intent.limit).data or {}))
+    result = work.get("Rentals-active_rentals", store_id=intent.store_id, limit=intent.limit)
+    return Reply(answers.active(result.data or {}))
 
 
 def _rental(intent: Intent, work: Work) -> Reply:
@@ -283,7 +278,7 @@ def _rent(intent: Intent, work: Work) -> Reply:
                              "customer's name, email or customer id.")
     lookups = [c for c in (_film_lookup(film), _customer_lookup(customer)) if c]
     results = dict(zip([c.name for c in lookups], work.get_all(lookups), strict=True))
-    found_film = _one_film(intent, film, results.get("Films-search_titles")
+    found_film = _one_film(intent, film, results.get("Films-find_film")
                            or results.get("Films-film_details"))
     if isinstance(found_film, Reply):
         return _not_done("rented", found_film)
@@ -311,7 +306,7 @@ def _film_lookup(ref: FilmRef) -> Call | None:
     if ref.confirmed and ref.film_id:
         return None
     if ref.title:
-        return Call("Films-search_titles", {"title": ref.title, "limit": 10})
+        return Call("Films-find_film", {"title": ref.title, "limit": 10})
     return Call("Films-film_details", {"film_id": ref.film_id})
 
 
@@ -327,7 +322,9 @@ def _one_film(intent: Intent, ref: FilmRef, result: Result | None) -> dict | Rep
     if len(same) == 1 or len(films) == 1:
         return (same or films)[0]
     if not films:
-        return Reply(f"No film is titled like '{ref.title}'.")
+        closest = data.get("closest") or []
+        near = f" The closest titles it has: {', '.join(closest)}." if closest else ""
+        return Reply(f"The store doesn't carry a film titled like '{ref.title}'.{near}")
     return Reply(answers.choose(f"Several films match '{ref.title}':", "film", films),
                  Pending(intent, "film", tuple(films)))
 

@@ -1,8 +1,12 @@
 """The demo store: a deterministic, Pagila-shaped data set of the project's own making.
 
 `generate(url)` fills an upgraded, empty store database. Everything is decided by the seed
-except dates, which are laid out relative to `today`, so a fresh demo always has rentals
+except dates, which are laid out relative to `today` (UTC), so a fresh demo always has rentals
 that are out right now and some that are overdue. Same seed and same `today`: same rows.
+
+What tests and demos rely on holds at any time of `today`, and on into the next day (a run
+may cross midnight): each store has rentals out that are not yet due, rentals late by a few
+days ($1 a day), and rentals kept over twice their rental period (the replacement cost).
 
 The data is built first as plain rows (`build_store`, no database involved), then loaded with
 COPY in one transaction. Each part of the store draws from its own `random.Random`, seeded
@@ -34,16 +38,18 @@ CUSTOMERS = 600
 RENTALS = 16000
 
 HISTORY_DAYS = 182  # rentals span the last ~6 months
-OPEN_SHARE = 0.012  # share of rentals still out; half of them overdue
+OPEN_SHARE = 0.012  # share of rentals still out: half current, half overdue
 INACTIVE_SHARE = 0.02
 STREAMING_SHARE = 0.30
 SUBSCRIBER_SHARE = 0.10
 LATE_RETURN_SHARE = 0.18
 MAX_DAYS_LATE = 4  # below 2 x the shortest rental_duration, so no replacement-cost cases
+LATE_MIN_DURATION = 5  # shortest rental_duration with room for "days late" (_late_start)
 HOME_STORE_SHARE = 0.85  # customers mostly rent at their own store
 
 RENTAL_RATES = (Decimal("0.99"), Decimal("2.99"), Decimal("4.99"))
 DAY = 86400  # seconds; rental times are whole seconds relative to the start of `today`
+HOUR = 3600
 
 
 class StoreNotEmpty(RuntimeError):
@@ -94,7 +100,8 @@ def generate(
     url: str, *, scale: int = 1, seed: int = DEFAULT_SEED, today: date | None = None
 ) -> dict[str, int]:
     """Fill the empty store at `url` (SQLAlchemy URL) and return the row count per table."""
-    tables = build_store(scale=scale, seed=seed, today=today or date.today())
+    # The UTC date: rows are stamped from midnight UTC, so they agree with the database's now().
+    tables = build_store(scale=scale, seed=seed, today=today or datetime.now(UTC).date())
     engine = make_sync_engine(url)
     try:
         # The raw psycopg connection: COPY streams rows far faster than INSERTs.
@@ -480,19 +487,13 @@ def _rental_history(
     rng: random.Random, copies: list[Copy], customers: list[Customer], count: int
 ) -> list[Rental]:
     """`count` rentals over the last HISTORY_DAYS days; OPEN_SHARE of them still out."""
-    open_count = round(count * OPEN_SHARE)
-    # The open rental is the last on its copy; alternate overdue and current.
-    open_starts: dict[int, int] = {}
-    for n, index in enumerate(rng.sample(range(len(copies)), open_count)):
-        duration = copies[index].film.rental_duration
-        open_starts[index] = _open_rental_start(rng, duration, overdue=n % 2 == 0)
-
-    closed_per_copy = _spread_over_copies(rng, copies, count - open_count)
+    open_starts = _open_rentals(rng, copies, round(count * OPEN_SHARE))
+    closed_per_copy = _spread_over_copies(rng, copies, count - len(open_starts))
     rentals = []
     for index, copy in enumerate(copies):
         latest = open_starts.get(index)
-        # Closed rentals end before the open one starts (or before today).
-        until = 0 if latest is None else latest - rng.randint(3600, DAY)
+        # Closed rentals end before the open one starts (or before today): it stays the latest.
+        until = 0 if latest is None else latest - rng.randint(HOUR, DAY)
         rentals += _closed_rentals(rng, copy, closed_per_copy[index], until)
         if latest is not None:
             rentals.append(Rental(latest, None, copy))
@@ -504,11 +505,48 @@ def _rental_history(
     return rentals
 
 
-def _open_rental_start(rng: random.Random, duration: int, *, overdue: bool) -> int:
-    """Start of a rental still out: due at least a day ago, or due a day or more from now."""
-    if overdue:
-        return -(duration + rng.randint(1, 30)) * DAY - rng.randint(0, DAY - 1)
-    return -rng.randint(3600, (duration - 1) * DAY - 1)
+def _open_rentals(rng: random.Random, copies: list[Copy], count: int) -> dict[int, int]:
+    """The copies out right now and when each went out: {index in `copies`: start}.
+
+    Each store gets half: of those, half are current, a quarter late by days and a quarter
+    kept too long. Chosen by kind rather than drawn at random, so that every store has each
+    kind whatever the seed, the day and the hour.
+    """
+    starts: dict[int, int] = {}
+    for store_id, out in ((1, count // 2), (2, count - count // 2)):
+        at_store = [i for i, copy in enumerate(copies) if copy.store_id == store_id]
+        # Only films rented for LATE_MIN_DURATION days or more can be late by days (below).
+        can_be_late = [i for i in at_store if copies[i].film.rental_duration >= LATE_MIN_DURATION]
+        late = rng.sample(can_be_late, out // 4)
+        chosen = set(late)
+        others = rng.sample([i for i in at_store if i not in chosen], out - len(late))
+        lost, current = others[: out // 4], others[out // 4 :]
+        kinds = ((current, _current_start), (late, _late_start), (lost, _lost_start))
+        for indices, start_of in kinds:
+            for index in indices:
+                starts[index] = start_of(rng, copies[index].film.rental_duration)
+    return starts
+
+
+# A rental still out stays of its kind from the start of today to the end of the next day (a
+# run may cross midnight): the bounds below leave a day, and an hour, to spare at each edge.
+
+
+def _current_start(rng: random.Random, duration: int) -> int:
+    """Not yet due: rented before today, due back over a day after today ends."""
+    return -rng.randint(HOUR, (duration - 2) * DAY - HOUR)
+
+
+def _late_start(rng: random.Random, duration: int) -> int:
+    """Late by days ($1 a day): 2 whole days late or more when today starts, and still over a
+    day short of twice the rental duration (the replacement cost) when today ends."""
+    return -rng.randint((duration + 2) * DAY + HOUR, (2 * duration - 2) * DAY - HOUR)
+
+
+def _lost_start(rng: random.Random, duration: int) -> int:
+    """Kept too long (the replacement cost): out over twice the rental duration and a day more
+    when today starts."""
+    return -rng.randint((2 * duration + 1) * DAY + HOUR, (2 * duration + 21) * DAY)
 
 
 def _spread_over_copies(rng: random.Random, copies: list[Copy], count: int) -> list[int]:

@@ -3,7 +3,8 @@
 import os
 import subprocess
 import sys
-from datetime import date
+from collections import Counter
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,8 +13,9 @@ from sqlalchemy import text
 
 from assistant.db import make_sync_engine
 from assistant.migrate import upgrade
+from assistant.rentals import days_late, kept_too_long
 from data import words
-from data.demo import StoreNotEmpty, build_store, generate
+from data.demo import StoreNotEmpty, Table, build_store, generate
 
 TODAY = date(2025, 3, 14)  # fixed, so the two determinism runs agree whatever the clock says
 
@@ -278,3 +280,91 @@ def test_dates_follow_today():
     assert earlier["film"].rows[0][1:11] == later["film"].rows[0][1:11]  # same film
     shift = later["rental"].rows[0][1] - earlier["rental"].rows[0][1]
     assert shift.days == 10
+
+
+# --------------------------------------------------------------------------- any day, any hour
+
+# What the other tests (and a demo at the counter) take for granted, whatever the date and the
+# time of day they run at: at each store, rentals out of each of these kinds.
+OUT_KINDS = ("current", "late by days", "kept too long")
+SEVERAL = 10  # of each kind, at each store (at scale 1)
+ONE_DAY = timedelta(days=1)
+
+
+def _kind_out(rented: datetime, duration: int, now: datetime) -> str:
+    """A rental still out at `now`, by the store's late-fee rule, with over a day to spare:
+    it is of that kind all of today and tomorrow, whenever in today `now` is."""
+    if rented + timedelta(days=duration) - now > ONE_DAY:
+        return "current"  # not due until over a day from now
+    if days_late(rented, now, duration) >= 2 and not kept_too_long(rented, now + ONE_DAY, duration):
+        return "late by days"  # $1 a day, still short of the replacement cost a day from now
+    if kept_too_long(rented, now - ONE_DAY, duration):
+        return "kept too long"  # the replacement cost, already a day ago
+    return "in between"
+
+
+def _rentals_out(tables: dict[str, Table], now: datetime) -> Counter:
+    """How many rentals are out at `now`, by (store, kind); "overdue" counts all those past due."""
+    duration = {row[0]: row[6] for row in tables["film"].rows}
+    copy = {row[0]: (row[1], row[2]) for row in tables["inventory"].rows}  # (film, store)
+    active = {row[0]: row[6] for row in tables["customer"].rows}
+    counts = Counter()
+    for _, rented, inventory_id, customer_id, returned, *_ in tables["rental"].rows:
+        if returned is not None:
+            continue
+        film_id, store_id = copy[inventory_id]
+        days = duration[film_id]
+        counts[store_id, _kind_out(rented, days, now)] += 1
+        counts["overdue"] += rented + timedelta(days=days) < now
+        counts["current"] += rented + timedelta(days=days) > now
+        counts["by an inactive customer"] += not active[customer_id]
+    return counts
+
+
+def _timeline_faults(tables: dict[str, Table], start: datetime) -> list[str]:
+    """Copies whose rentals overlap, or whose open rental is not their latest; rentals from
+    the future or returned before they were rented."""
+    per_copy: dict[int, list[tuple]] = {}
+    for row in tables["rental"].rows:
+        per_copy.setdefault(row[2], []).append(row)
+    faults = []
+    for inventory_id, rows in per_copy.items():
+        rows.sort(key=lambda row: row[1])
+        for row, after in zip(rows, [*rows[1:], None], strict=True):
+            _, rented, _, _, returned, *_ = row
+            if rented >= start or (returned is not None and returned <= rented):
+                faults.append(f"copy {inventory_id}: rental {row[0]} has impossible dates")
+            if after is not None and (returned is None or returned > after[1]):
+                faults.append(f"copy {inventory_id}: rental {row[0]} overlaps {after[0]}")
+    return faults
+
+
+def _faults_on(today: date, scale: int = 1) -> list[str]:
+    """Everything wrong with the demo store built for `today`, at 00:00 and at 23:59:59 UTC."""
+    tables = {table.name: table for table in build_store(today=today, scale=scale)}
+    start = datetime.combine(today, time(), UTC)
+    faults = _timeline_faults(tables, start)
+    for now in (start, start + ONE_DAY - timedelta(seconds=1)):
+        counts = _rentals_out(tables, now)
+        for store_id in (1, 2):
+            for kind in OUT_KINDS:
+                if counts[store_id, kind] < SEVERAL * scale:
+                    faults.append(f"{now}: store {store_id} has {counts[store_id, kind]} {kind}")
+        # About as many out and not yet due as overdue, 1.2% of all rentals (96 + 96 at scale 1).
+        for state in ("current", "overdue"):
+            if not 80 * scale <= counts[state] <= 115 * scale:
+                faults.append(f"{now}: {counts[state]} {state} rentals")
+        if counts["by an inactive customer"]:
+            faults.append(f"{now}: {counts['by an inactive customer']} out to inactive customers")
+    return [f"{today}: {fault}" for fault in faults]
+
+
+def test_every_day_and_hour_each_store_has_rentals_out_of_each_kind():
+    """90 days running, from the first to the last second of each: what the tests rely on."""
+    days = [date(2026, 11, 15) + timedelta(days=n) for n in range(90)]
+    faults = [fault for today in days for fault in _faults_on(today)]
+    assert faults == []
+
+
+def test_a_larger_store_has_them_too():
+    assert _faults_on(date(2027, 6, 30), scale=10) == []

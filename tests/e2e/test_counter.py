@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from assistant.chat_ui import STARTERS
+from assistant.rentals import days_late, late_fee
 from tests.e2e.chat_page import TURN_DONE, USER_MESSAGES, ChatPage
 from tests.e2e.conftest import ADMIN_TOKEN
 
@@ -277,16 +278,30 @@ def test_a_wrong_token_is_refused_and_rents_nothing(chat: ChatPage, store_sql, c
 
 
 def returned_fee(store_sql, rental_id: int) -> tuple[int, Decimal]:
-    """Days late and late fee of a returned rental, by Pagila's rule, from the stored dates."""
-    return store_sql("""
-        SELECT greatest(0, floor(extract(epoch FROM r.return_date - r.rental_date) / 86400
-                                 - f.rental_duration))::int AS days_late,
-               CASE WHEN r.return_date - r.rental_date > f.rental_duration * interval '2 days'
-                    THEN f.replacement_cost
-                    ELSE greatest(0, floor(extract(epoch FROM r.return_date - r.rental_date)
-                                           / 86400 - f.rental_duration)) * 1.00 END AS fee
+    """Days late and late fee of a returned rental, by the store's rule, from the stored dates."""
+    rented, returned, duration, replacement = store_sql("""
+        SELECT r.rental_date, r.return_date, f.rental_duration, f.replacement_cost
         FROM rental r JOIN inventory i USING (inventory_id) JOIN film f USING (film_id)
         WHERE r.rental_id = :r AND r.return_date IS NOT NULL""", r=rental_id)[0]
+    return (days_late(rented, returned, duration),
+            late_fee(rented, returned, duration, replacement))
+
+
+# Overdue rentals that the demo store has at each store from the start of the day it was made
+# to an hour past its end, whatever the date (data/demo.py): days out, against the film's
+# rental duration. Each a day clear of the other regime, so the return, moments later, is too.
+LATE_BY_DAYS = "BETWEEN f.rental_duration + 2 AND 2 * f.rental_duration - 1"  # $1 a day
+KEPT_TOO_LONG = "> 2 * f.rental_duration + 1"  # the replacement cost
+
+# One of them, at store 1; of those, the one whose days-late count went up last, so that it
+# does not go up again between the Confirm question and the return (it does once a day).
+OVERDUE = """
+    SELECT r.rental_id, f.replacement_cost FROM rental r JOIN inventory i USING (inventory_id)
+    JOIN film f USING (film_id)
+    WHERE r.return_date IS NULL AND i.store_id = 1
+      AND extract(epoch FROM now() - r.rental_date) / 86400 {days_out}
+    ORDER BY mod(extract(epoch FROM now() - r.rental_date), 86400), r.rental_id LIMIT 1
+"""
 
 
 def give_back(chat: ChatPage, rental_id: int, shot: str) -> tuple[str, str]:
@@ -320,15 +335,11 @@ def test_returning_that_rental_and_an_overdue_one_shows_the_late_fee(chat, store
 
     # Two the demo store has had out for a while: one late by a few days ($1 a day past the
     # film's rental duration), one kept over twice its duration (the replacement cost).
-    for when, shot in (("BETWEEN f.rental_duration + 2 AND 2 * f.rental_duration - 1",
-                        "12-returned-late-per-day"),
-                       ("> 2 * f.rental_duration + 1", "13-returned-late-replacement-cost")):
-        overdue, replacement = store_sql(f"""
-            SELECT r.rental_id, f.replacement_cost FROM rental r JOIN inventory i USING (inventory_id)
-            JOIN film f USING (film_id)
-            WHERE r.return_date IS NULL AND i.store_id = 1
-              AND extract(epoch FROM now() - r.rental_date) / 86400 {when}
-            ORDER BY r.rental_id LIMIT 1""")[0]
+    for days_out, shot in ((LATE_BY_DAYS, "12-returned-late-per-day"),
+                           (KEPT_TOO_LONG, "13-returned-late-replacement-cost")):
+        found = store_sql(OVERDUE.format(days_out=days_out))
+        assert found, f"the demo store has no rental out at store 1 for {days_out} days"
+        overdue, replacement = found[0]
 
         preview, answer = give_back(chat, overdue, shot)
 

@@ -6,6 +6,7 @@ routing to the LLMAgent, writes (refused without approval, done with one), and d
 Answers are checked against SQL on the same database.
 """
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 
@@ -26,7 +27,12 @@ from sqlalchemy import text
 
 from assistant.approvals import WriteDesk, approval_filter
 from assistant.db import Database, make_sync_engine
-from assistant.offline import Lexicon, OfflineChatService, OfflineExecutionSettings
+from assistant.offline import (
+    Lexicon,
+    OfflineChatService,
+    OfflineExecutionSettings,
+    StoreLexicon,
+)
 from assistant.offline.answers import OFFLINE_NOTICE
 from assistant.offline.lexicon import Name
 from assistant.offline.mentions import Mentions
@@ -849,3 +855,27 @@ async def test_return_by_film_asks_whose_then_finds_the_open_rental(demo):
     assert asked.calls == [] and "Which rental should I return?" in asked.text
     assert given.called("Rentals-return_rental") == [{"rental_id": rental_id}]
     assert "Not returned." in given.text
+
+
+# --- the vocabulary stays fresh without stalling anyone ------------------------------------
+
+
+async def test_the_lexicon_loads_once_and_reloads_in_the_background(demo):
+    lexicons = StoreLexicon(demo.database, max_age=60)
+    first = await asyncio.gather(*(lexicons.current() for _ in range(8)))
+    assert lexicons.reloads == 1 and all(lexicon is first[0] for lexicon in first)
+
+    title = "ZZYZX TESTREEL"
+    demo.sql_write("""INSERT INTO film (title, language_id, rental_duration, rental_rate,
+                      replacement_cost, rating) VALUES (:t, 1, 3, 0.99, 9.99, 'G')""", t=title)
+    try:
+        lexicons.max_age = 0  # stale: eight requests at once get the current lexicon at once
+        stale = await asyncio.gather(*(lexicons.current() for _ in range(8)))
+        assert all(lexicon is first[0] for lexicon in stale)
+        assert lexicons.reloads == 2  # one reload for all of them, in the background
+        await lexicons._reload
+        lexicons.max_age = 60
+        assert (await lexicons.current()).film_titled(title) is not None
+        assert lexicons.reloads == 2
+    finally:
+        demo.sql_write("DELETE FROM film WHERE title = :t", t=title)

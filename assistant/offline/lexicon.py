@@ -7,6 +7,7 @@ the message, in any order, close together, each spelled exactly or with a small 
 the same length, and remembered.
 """
 
+import asyncio
 import difflib
 import time
 from collections import defaultdict
@@ -171,7 +172,8 @@ class Lexicon:
                 "SELECT DISTINCT rental_rate FROM film WHERE rental_rate IS NOT NULL ORDER BY 1"
             )))
         ratings = [r for r in RATINGS if r in present]
-        return cls(films, customers, categories, ratings, stores, rates)
+        # Indexing a chain's names is CPU work: off the event loop, so nobody else waits.
+        return await asyncio.to_thread(cls, films, customers, categories, ratings, stores, rates)
 
     def film(self, film_id: int) -> Name | None:
         return self._films_by_id.get(film_id)
@@ -200,23 +202,41 @@ class Lexicon:
 
 
 class StoreLexicon:
-    """The lexicon, read on first use and again once it is `max_age` seconds old, so films
-    and customers added while the app runs are recognised within a minute. If the database is
-    unreachable at a reload, the last good lexicon is kept."""
+    """The lexicon, kept fresh without stalling anyone: the first request waits for it; once
+    it is `max_age` seconds old, the next request starts one reload in the background and
+    every request goes on with the current lexicon until the new one is ready. Films and
+    customers added while the app runs are recognised within about a minute. If the
+    database is unreachable at a reload, the last good lexicon is kept."""
 
     def __init__(self, database: Database, max_age: float = 60.0):
         self.database = database
         self.max_age = max_age
         self._lexicon: Lexicon | None = None
         self._loaded_at = 0.0
+        self._reload: asyncio.Task | None = None  # at most one at a time
+        self.reloads = 0  # how many were started (for tests and logs)
 
     async def current(self) -> Lexicon:
-        if self._lexicon is None or time.monotonic() - self._loaded_at > self.max_age:
-            try:
-                self._lexicon = await Lexicon.load(self.database)
-                self._loaded_at = time.monotonic()
-            except Exception:
-                if self._lexicon is None:
-                    raise
-                log.warning("lexicon_reload_failed", exc_info=True)
+        if self._lexicon is None:
+            await asyncio.shield(self._start_reload())  # a cancelled turn leaves it running
+        elif time.monotonic() - self._loaded_at > self.max_age:
+            self._start_reload()
         return self._lexicon
+
+    def _start_reload(self) -> asyncio.Task:
+        if self._reload is None or self._reload.done():
+            self.reloads += 1
+            self._reload = asyncio.create_task(self._load())
+        return self._reload
+
+    async def _load(self) -> None:
+        started = time.monotonic()
+        try:
+            self._lexicon = await Lexicon.load(self.database)
+            self._loaded_at = time.monotonic()
+            log.info("lexicon_loaded", duration_ms=round((self._loaded_at - started) * 1000, 1))
+        except Exception:
+            if self._lexicon is None:
+                raise
+            self._loaded_at = time.monotonic()  # try again in max_age, not on every request
+            log.warning("lexicon_reload_failed", exc_info=True)

@@ -26,6 +26,7 @@ from semantic_kernel.functions import KernelArguments
 
 from assistant.approvals import Approver, WriteDesk, approval_filter
 from assistant.db import Database
+from assistant.history import for_model
 from assistant.logging import get_logger
 from assistant.prompts import load_prompt
 from assistant.settings import Settings
@@ -37,7 +38,6 @@ SEARCH_AGENT = "SearchAgent"
 LLM_AGENT = "LLMAgent"
 HANDOFF_PLUGIN = "Handoff"
 TURN_TIMEOUT_SECONDS = 15 * 60  # a turn may wait on the clerk's confirmation and token
-HISTORY_LIMIT = 40  # messages kept as context; older turns are dropped whole
 
 
 @dataclass
@@ -145,7 +145,7 @@ async def run_turn(
     runtime = InProcessRuntime()
     runtime.start()
     try:
-        result = await orchestration.invoke(task=trimmed(history), runtime=runtime)
+        result = await orchestration.invoke(task=for_model(history, agents), runtime=runtime)
         await result.get(timeout=TURN_TIMEOUT_SECONDS)
     finally:
         await stop(runtime)
@@ -160,13 +160,3 @@ async def stop(runtime: InProcessRuntime) -> None:
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
-
-
-def trimmed(history: list[ChatMessageContent]) -> list[ChatMessageContent]:
-    """The last HISTORY_LIMIT messages, starting at a user message (never mid-exchange)."""
-    if len(history) <= HISTORY_LIMIT:
-        return list(history)
-    tail = history[-HISTORY_LIMIT:]
-    start = next((i for i, m in enumerate(tail) if m.role == AuthorRole.USER), len(tail) - 1)
-    return tail[start:]
-

@@ -56,6 +56,7 @@ class FakeOpenAI:
     def __init__(self, script: Script):
         self.script = script
         self.requests: list[dict] = []
+        self.request_bytes: list[int] = []  # the size of each request body as it arrived
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
         app = Starlette(routes=[Route("/v1/chat/completions", self.complete, methods=["POST"])])
@@ -64,6 +65,7 @@ class FakeOpenAI:
 
     async def complete(self, request: Request):
         body = await request.json()
+        self.request_bytes.append(len(await request.body()))
         self.requests.append(body)
         tools = [t["function"]["name"] for t in body.get("tools") or []]
         reply = self.script(body["messages"], tools)

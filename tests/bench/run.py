@@ -14,10 +14,13 @@ What it does:
    run, then a measured run. The film list and film by id also run against the floor at
    concurrency 16 right after ours, and film by id c=16 against the INFO-logging server;
 4. prints a markdown table (also written to artifacts/bench.md) and PASS/MISS per target, and
-   counts the database connections opened during each measured run (pool churn).
+   counts the database connections opened during each measured run (pool churn);
+5. plays a scripted 20-turn chat conversation through the real agents against a scripted
+   OpenAI-compatible server (tests/bench/conversation.py) and reports what each turn sends
+   the model (requests, bytes, estimated tokens).
 
-About 3.5 minutes with the defaults. Our server's output goes to artifacts/bench-ours.log, the
-floor's to artifacts/bench-floor.log.
+About 4 minutes with the defaults (the conversation takes about 20 s). Our server's output goes
+to artifacts/bench-ours.log, the floor's to artifacts/bench-floor.log.
 
 Exit status: 0 unless a request failed (non-2xx/3xx responses or socket errors reported by wrk,
 or a pre-check request that did not answer 200) or the harness itself failed. Missed targets are
@@ -408,6 +411,20 @@ def git_commit() -> str:
         return "unknown"
 
 
+def play_conversation(url: str) -> tuple[str, bool]:
+    """The chat conversation's section of the report, and whether it played as scripted."""
+    from conversation import section
+
+    print("chat: playing the scripted conversation (condensed history, then as before) ...",
+          flush=True)
+    try:
+        markdown, verdict, clean = section(url)
+    except Exception as error:  # keep the REST results; report the failure
+        return f"## The cost of a chat turn\n\nThe conversation failed: {error!r}\n", False
+    print(f"  {verdict}", flush=True)
+    return markdown, clean
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     default_pagila = os.environ.get("PAGILA_DIR") or str(ROOT.parent / "shared" / "pagila")
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -429,6 +446,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--no-floor", action="store_true", help="skip the floor app")
     p.add_argument("--no-logging", action="store_true", help="skip the INFO-logging run")
+    p.add_argument("--no-conversation", action="store_true",
+                   help="skip the scripted chat conversation")
     p.add_argument(
         "--home",
         type=Path,
@@ -540,6 +559,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
         if logged_server and logged is None:
             logged = measure_logged(next(c.path for c in cases if c.name == LOGGING_CASE))
+        conversation = None if args.no_conversation else play_conversation(url)
     except BenchError as error:
         print(f"bench failed: {error}", file=sys.stderr)
         return 1
@@ -553,6 +573,8 @@ def main(argv: list[str] | None = None) -> int:
             sessions.close()
 
     markdown, _ = report(args, cases, ours_results, floor_results, logged, shape_notes)
+    if conversation:
+        markdown += "\n" + conversation[0]
     args.output.write_text(markdown)
     print()
     print(markdown)
@@ -564,7 +586,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, c, r in failed:
         print(f"ERROR: {name} c={c}: {r.non_2xx} non-2xx responses, socket errors "
               f"{r.socket_errors}", file=sys.stderr)  # fmt: skip
-    return 1 if failed else 0
+    if conversation and not conversation[1]:
+        print("ERROR: the chat conversation did not play as scripted (see its notes)",
+              file=sys.stderr)
+    return 1 if failed or (conversation and not conversation[1]) else 0
 
 
 if __name__ == "__main__":

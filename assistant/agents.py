@@ -28,7 +28,7 @@ from assistant.approvals import Approver, WriteDesk, approval_filter
 from assistant.db import Database
 from assistant.history import for_model
 from assistant.logging import get_logger
-from assistant.prompts import load_prompt
+from assistant.prompts import instructions, load_prompt
 from assistant.settings import Settings
 from plugins import CustomersPlugin, FilmsPlugin, RentalsPlugin
 
@@ -78,7 +78,7 @@ def build_agents(
     search = ChatCompletionAgent(
         name=SEARCH_AGENT,
         description="The store's front desk: films, customers, rentals.",
-        instructions=load_prompt("search_agent"),
+        instructions=instructions("search_agent", kernel),
         kernel=kernel,
         arguments=auto,
     )

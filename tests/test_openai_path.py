@@ -117,3 +117,22 @@ def test_rest_handoff_and_sse_over_openai(openai_settings, fake):
         assert "details" in stream.text
     assert all(ADMIN_TOKEN not in json.dumps(r) for r in fake.requests)
     assert all("sk-test-key" not in json.dumps(r) for r in fake.requests)
+
+
+async def test_the_prompt_lists_the_store_functions_from_their_declarations(openai_settings, fake):
+    """The SearchAgent's instructions name every function the model is offered, with its own
+    description, so a new function needs no edit of the prompt."""
+    database = Database(openai_settings.pagila_dsn, pool_size=1)
+    try:
+        search, _ = build_agents(make_chat_service(openai_settings, database), database,
+                                 openai_settings, WriteDesk(), NobodyApproves())
+        declared = search.kernel.get_full_list_of_function_metadata()
+        assert len(declared) == 13 and "{functions}" not in search.instructions
+        for function in declared:
+            summary = function.description.split(". ")[0].rstrip(".")
+            assert f"- {function.name}: {summary}." in search.instructions
+        await ask(openai_settings, "find films with ALIEN in the title")
+        sent = fake.requests[-1]["messages"][0]["content"]
+        assert "- search_films: Search the store's films by any mix of" in sent
+    finally:
+        await database.close()

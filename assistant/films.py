@@ -12,8 +12,9 @@ from assistant.errors import FilmNotFound
 from assistant.models import Actor, Film, FilmDetails, FilmList, StoreStock
 
 RATINGS = ("G", "PG", "PG-13", "R", "NC-17")
-MATURE_RATINGS = ("R", "NC-17")  # also spelled out in FilmFilter.where()
+MATURE_RATINGS = ("R", "NC-17")
 RECOMMENDED_BELOW = Decimal("3.00")
+RECOMMENDED_RULE = f"rated {' or '.join(MATURE_RATINGS)} and renting under ${RECOMMENDED_BELOW}"
 
 # The columns every film carries; category is the film's first (Pagila has one per film).
 _FILM_COLUMNS = """
@@ -31,13 +32,13 @@ def is_recommended(rating: str | None, rental_rate: Decimal | None) -> bool:
     return rating in MATURE_RATINGS and rental_rate is not None and rental_rate < RECOMMENDED_BELOW
 
 
-SORTS = {  # how a film list can be ordered: by which column of the matches
-    "title": "title",
-    "rate": "rental_rate",
-    "length": "length",
-    "year": "release_year",
-    "popularity": "popularity",
-    "relevance": "relevance",  # how well the film matches `about` (full-text rank)
+SORTS = {  # how a film list can be ordered: by which column of the matches, said how
+    "title": ("title", "by title"),
+    "rate": ("rental_rate", "by rental rate"),
+    "length": ("length", "by length"),
+    "year": ("release_year", "by release year"),
+    "popularity": ("popularity", "by number of rentals"),
+    "relevance": ("relevance", "best match first"),  # full-text rank against `about`
 }
 SPECIAL_FEATURES = ("Trailers", "Commentaries", "Deleted Scenes", "Behind the Scenes")
 
@@ -112,8 +113,8 @@ class FilmFilter:
                 " WHERE r.inventory_id = i.inventory_id AND r.return_date IS NULL))",
                 stock_store=self.in_stock_at)
         if self.recommended:
-            add("f.rating::text IN ('R', 'NC-17') AND f.rental_rate < :below",
-                below=RECOMMENDED_BELOW)
+            add("f.rating::text = ANY(:mature) AND f.rental_rate < :below",
+                mature=list(MATURE_RATINGS), below=RECOMMENDED_BELOW)
         return " AND ".join(clauses), params
 
     def describe(self) -> str:
@@ -125,7 +126,7 @@ class FilmFilter:
         if self.streaming is not None:
             noun += " available for streaming" if self.streaming else " not streaming"
         if self.recommended:
-            noun += " that the store recommends (rated R or NC-17, under $3.00)"
+            noun += f" that the store recommends ({RECOMMENDED_RULE})"
         parts = [noun]
         parts += [_range("renting for", self.min_rate, self.max_rate, money=True),
                   _range("", self.min_length, self.max_length, unit=" minutes long"),
@@ -171,8 +172,25 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def film_order(filters: FilmFilter, sort: str | None, descending: bool) -> tuple[str, bool]:
+    """The order a list really gets: by default the best match of `about` when there is one,
+    else by title; relevance is always best first, and needs `about` to rank by."""
+    if sort is None:
+        sort = "relevance" if filters.about else "title"
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
+    if sort == "relevance":
+        return ("relevance", True) if filters.about else ("title", False)
+    return sort, descending
+
+
+def order_in_words(sort: str, descending: bool) -> str:
+    largest = descending and sort not in ("title", "relevance")
+    return SORTS[sort][1] + (", largest first" if largest else "")
+
+
 def _order(sort: str, descending: bool) -> str:
-    column = SORTS[sort]
+    column = SORTS[sort][0]
     way = "DESC NULLS LAST" if descending else "ASC NULLS LAST"
     return f"{column} {way}, title, film_id" if sort != "title" else f"title {way}, film_id"
 
@@ -182,29 +200,25 @@ async def list_films(
     filters: FilmFilter = FilmFilter(),
     skip: int = 0,
     limit: int = 10,
-    sort: str = "title",
+    sort: str | None = "title",
     descending: bool = False,
 ) -> FilmList:
     """A page of matching films in the order asked for (title by default), with the count of
     all matches, in one round trip.
 
     The page is cut from the narrow matches before the wide columns are joined."""
-    if sort not in SORTS:
-        raise ValueError(f"unknown sort {sort!r}; one of {', '.join(SORTS)}")
+    sort, descending = film_order(filters, sort, descending)
     where, params = filters.where()
     # Unfiltered, counting and paging straight off film (title index) beats materialising all
     # of it first; with a filter, evaluating it once into the CTE is cheaper (measured).
     inline = "NOT MATERIALIZED" if where == "true" else ""
     keys = "f.film_id, f.title"
-    if sort == "relevance" and filters.about is None:
-        sort, descending = "title", False  # nothing to rank by
     if sort == "popularity":
         keys += ", " + _POPULARITY
     elif sort == "relevance":
         keys += ", ts_rank(f.fulltext, websearch_to_tsquery('english', :about)) AS relevance"
-        descending = True  # best match first
     elif sort != "title":
-        keys += f", f.{SORTS[sort]}"
+        keys += f", f.{SORTS[sort][0]}"
     order = _order(sort, descending)
     rows = await conn.execute(
         text(f"""
@@ -373,9 +387,7 @@ async def checked_filter(
     store does not have; such a filter stays in, so the answer shows 0 rather than too much."""
     changes, notes = {}, []
 
-    def settle(field: str, said: str | None, known: list[str], what: str) -> None:
-        if said is None:
-            return
+    def settle(field: str, said: str, known: list[str], what: str) -> None:
         exact = next((k for k in known if k.lower() == said.strip().lower()), None)
         close = exact or _closest(said, known)
         if close is not None:
@@ -386,9 +398,13 @@ async def checked_filter(
             notes.append(f"The store has no {what} '{said.strip()}' "
                          f"(it has: {', '.join(known)}).")
 
-    settle("category", filters.category, await categories(conn), "category")
-    settle("language", filters.language, await languages(conn), "language")
-    settle("special_feature", filters.special_feature, list(SPECIAL_FEATURES), "special feature")
+    if filters.category is not None:
+        settle("category", filters.category, await categories(conn), "category")
+    if filters.language is not None:
+        settle("language", filters.language, await languages(conn), "language")
+    if filters.special_feature is not None:
+        settle("special_feature", filters.special_feature, list(SPECIAL_FEATURES),
+               "special feature")
     if filters.actor is not None:
         actors = await find_actors(conn, filters.actor)
         names = list(dict.fromkeys(a.name for a in actors))

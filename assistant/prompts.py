@@ -17,12 +17,9 @@ def load_prompt(name: str) -> str:
     return (PROMPTS_DIR / f"{name}.md").read_text(encoding="utf-8").strip()
 
 
-def instructions(name: str, kernel: Kernel | None = None) -> str:
+def instructions(name: str, kernel: Kernel) -> str:
     """The prompt `name`, with `{functions}` filled in from the kernel's functions."""
-    prompt = load_prompt(name)
-    if kernel is None:
-        return prompt
-    return prompt.replace("{functions}", function_list(kernel))
+    return load_prompt(name).replace("{functions}", function_list(kernel))
 
 
 def function_list(kernel: Kernel) -> str:

@@ -135,7 +135,6 @@ class RentalFilter:
         return " AND ".join(clauses), params
 
 
-
 async def rental_lines(
     conn: AsyncConnection, filters: RentalFilter = RentalFilter(), skip: int = 0, limit: int = 10
 ) -> list[RentalLine]:

@@ -49,13 +49,6 @@ async def resolve_film(conn: AsyncConnection, title: str, film_id: int) -> Film 
     }
 
 
-def _rating(value: str | None) -> str | None:
-    if not value:
-        return None
-    rating = value.strip().upper().replace(" ", "-")
-    return rating if rating in RATINGS else None
-
-
 def _price(value: float | str | None) -> Decimal | None:
     if value in (None, "", 0):
         return None
@@ -65,26 +58,9 @@ def _price(value: float | str | None) -> Decimal | None:
         return None
 
 
-class Rating(StrEnum):
-    G = "G"
-    PG = "PG"
-    PG_13 = "PG-13"
-    R = "R"
-    NC_17 = "NC-17"
-
-
-class Sort(StrEnum):
-    title = "title"
-    rate = "rate"
-    length = "length"
-    year = "year"
-    popularity = "popularity"
-    relevance = "relevance"
-
-
-SORT_WORDS = {"title": "by title", "rate": "by rental rate", "length": "by length",
-              "year": "by release year", "popularity": "by number of rentals",
-              "relevance": "best match first"}
+# The values a model may choose from, as enums in the schema it is sent; named from the domain.
+Rating = StrEnum("Rating", {rating.replace("-", "_"): rating for rating in RATINGS})
+Sort = StrEnum("Sort", {sort: sort for sort in films.SORTS})
 PAGE_SIZE = 10
 
 
@@ -122,8 +98,8 @@ class FilmsPlugin:
         streaming_only: Annotated[bool, "Only films available for streaming"] = False,
         in_stock_at_store: Annotated[int | None, "Only films with a copy on this store's "
                                      "shelf now (store id)"] = None,
-        recommended_only: Annotated[bool, "Only films the store recommends (rated R or NC-17 "
-                                    "and renting under $3.00)"] = False,
+        recommended_only: Annotated[
+            bool, f"Only films the store recommends ({films.RECOMMENDED_RULE})"] = False,
         sort_by: Annotated[Sort | None, "Order: title, rate, length, year, popularity, or "
                            "relevance (best match of 'about' first, the default with "
                            "'about')"] = None,
@@ -144,15 +120,14 @@ class FilmsPlugin:
             in_stock_at=in_stock_at_store, recommended=recommended_only,
         )
         size, page = rows(page_size), max(1, page)
-        sort = Sort(sort_by).value if sort_by else ("relevance" if about else "title")
+        sort, descending = films.film_order(filters, sort_by and Sort(sort_by).value, descending)
         async with self.database.reading() as conn:
             filters, notes = await films.checked_filter(conn, filters)
             found = await films.list_films(conn, filters, skip=(page - 1) * size, limit=size,
                                            sort=sort, descending=descending)
-        largest = descending and sort not in ("title", "relevance")
-        order = SORT_WORDS[sort] + (", largest first" if largest else "")
         return FilmPage(
-            searched=filters.describe(), sort=order, total=found.total, page=page,
+            searched=filters.describe(), sort=films.order_in_words(sort, descending),
+            total=found.total, page=page,
             pages=max(1, -(-found.total // size)), films=[FilmBrief.of(f) for f in found.films],
             note=" ".join(notes) or None,
         )

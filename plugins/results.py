@@ -1,7 +1,6 @@
 """Compact, JSON-ready shapes of the store's records, as the model sees them.
 
-A function's result is a typed `StoreResult`: the model receives its compact JSON (`str()`),
-and code that reads it back validates it against the function's declared return type.
+A function's result is a typed `StoreResult`: the model receives its compact JSON (`str()`).
 """
 
 import json
@@ -106,15 +105,8 @@ def money(value) -> str | None:
 
 
 def film_brief(film: Film) -> dict[str, Any]:
-    return {
-        "film_id": film.film_id,
-        "title": film.title,
-        "category": film.category,
-        "rating": film.rating,
-        "rental_rate": money(film.rental_rate),
-        "length": film.length,
-        "streaming": film.streaming_available,
-    }
+    """A FilmBrief as a plain dict, for results not yet typed."""
+    return FilmBrief.of(film).model_dump(mode="json")
 
 
 def customer_brief(customer: Customer) -> dict[str, Any]:

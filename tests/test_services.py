@@ -249,3 +249,14 @@ def test_dropped_database_connections_do_not_need_an_app_restart(official_url, s
         assert killed >= 1
         for _ in range(3):
             assert client.get("/api/v1/films/1").status_code == 200
+
+
+def test_the_order_a_film_list_really_gets():
+    about = FilmFilter(about="shark")
+    assert films.film_order(about, None, False) == ("relevance", True)
+    assert films.film_order(FilmFilter(), None, False) == ("title", False)
+    assert films.film_order(FilmFilter(), "relevance", False) == ("title", False)  # no ranking
+    assert films.film_order(about, "length", True) == ("length", True)
+    assert films.order_in_words("length", True) == "by length, largest first"
+    with pytest.raises(ValueError, match="unknown sort 'colour'"):
+        films.film_order(FilmFilter(), "colour", False)

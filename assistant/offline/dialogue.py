@@ -51,7 +51,6 @@ class Intent:
     category: str | None = None
     rating: str | None = None
     max_rate: Decimal | None = None
-    price_phrase: str | None = None
     streaming: bool = False
     topic: str | None = None
     title_query: str | None = None

@@ -39,7 +39,7 @@ def classify(m: Mentions, state: DialogueState, lexicon: Lexicon) -> Intent:
     customer = customer_named(m, lexicon)
     listed = listed_item(m, state)
     filters = dict(category=m.category, rating=m.rating, max_rate=m.max_rate,
-                   price_phrase=m.price_phrase, limit=m.limit or 10)
+                   limit=m.limit or 10)
 
     if _wants_return(m, customer):
         return _return_intent(m, state, film, customer, listed)
@@ -288,8 +288,7 @@ def _follow_up(m, state, film, customer) -> Intent | None:
         "films", "streaming", "recommend"
     ):
         changes = {k: v for k, v in dict(category=m.category, rating=m.rating,
-                                         max_rate=m.max_rate, price_phrase=m.price_phrase
-                                         ).items() if v is not None}
+                                         max_rate=m.max_rate).items() if v is not None}
         return replace(last, **changes)
     return None
 

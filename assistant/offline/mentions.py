@@ -42,7 +42,6 @@ class Mentions:
     rating: str | None = None
     category: str | None = None
     max_rate: Decimal | None = None
-    price_phrase: str | None = None  # "under $1.00"
     ordinal: int | None = None  # 1-based; -1 is "the last one"
     limit: int | None = None
     topic: str | None = None  # what a film is about: "mad scientist"
@@ -169,8 +168,6 @@ class Mentions:
                        or w[i + span:i + span + 2] == ["or", "less"])
             if strict or at_most or word.startswith("$") or span > 1:
                 self.max_rate = value - Decimal("0.01") if strict else value
-                self.price_phrase = (f"under ${value:.2f}" if strict
-                                     else f"${value:.2f} or less")
                 first = i
                 while first > 0 and w[first - 1] in _COMPARATOR_WORDS:
                     first -= 1
@@ -178,10 +175,8 @@ class Mentions:
                 return
         if self.has("cheapest") and lexicon.rates:
             self.max_rate = lexicon.rates[0]
-            self.price_phrase = f"at the lowest rate, ${lexicon.rates[0]:.2f}"
         elif self.has_any(t.PRICE_WORDS):
             self.max_rate = Decimal("2.99")
-            self.price_phrase = "under $3.00"
 
     def _rating(self, original: str) -> None:
         for i, word in enumerate(self.words):

@@ -7,7 +7,15 @@ from semantic_kernel.functions import kernel_function
 from assistant import customers, rentals
 from assistant.db import Database
 from assistant.rentals import RentalFilter
-from plugins.results import customer_brief, rental_brief, rows, to_json
+from plugins.results import (
+    Ambiguous,
+    CustomerBrief,
+    CustomerFound,
+    CustomerRentals,
+    Failure,
+    RentalBrief,
+    rows,
+)
 
 
 class CustomersPlugin:
@@ -21,18 +29,17 @@ class CustomersPlugin:
     )
     async def find_customer(
         self, query: Annotated[str, "Customer id, name (e.g. 'Mary Smith') or email"]
-    ) -> str:
+    ) -> CustomerFound | Ambiguous[CustomerBrief] | Failure:
         async with self.database.reading() as conn:
             found = await customers.find_customers(conn, query, limit=10)
         if not found:
-            return to_json({"error": f"No customer matches '{query.strip()}'."})
+            return Failure(error=f"No customer matches '{query.strip()}'.")
         if len(found) == 1:
-            return to_json({"customer": customer_brief(found[0])})
-        return to_json({
-            "ambiguous": True,
-            "question": f"{len(found)} customers match '{query.strip()}'. Which one?",
-            "matches": [customer_brief(c) for c in found],
-        })
+            return CustomerFound(customer=CustomerBrief.of(found[0]))
+        return Ambiguous[CustomerBrief](
+            question=f"{len(found)} customers match '{query.strip()}'. Which one?",
+            matches=[CustomerBrief.of(c) for c in found],
+        )
 
     @kernel_function(
         name="customer_rentals",
@@ -44,16 +51,13 @@ class CustomersPlugin:
         customer_id: Annotated[int, "The customer's id (use find_customer first)"],
         open_only: Annotated[bool, "Only rentals not yet returned"] = False,
         limit: Annotated[int, "How many rentals to return (1 to 25)"] = 10,
-    ) -> str:
+    ) -> CustomerRentals | Failure:
         async with self.database.reading() as conn:
             found = await customers.find_customers(conn, str(customer_id), limit=1)
             if not found:
-                return to_json({"error": f"Customer with ID {customer_id} not found"})
+                return Failure(error=f"Customer with ID {customer_id} not found")
             lines = await rentals.rental_lines(
                 conn, RentalFilter(customer_id, open_only=open_only), limit=rows(limit)
             )
-        return to_json({
-            "customer": customer_brief(found[0]),
-            "open_only": open_only,
-            "rentals": [rental_brief(line) for line in lines],
-        })
+        return CustomerRentals(customer=CustomerBrief.of(found[0]), open_only=open_only,
+                               rentals=[RentalBrief.of(line) for line in lines])

@@ -14,13 +14,18 @@ from assistant.films import RATINGS, FilmFilter
 from assistant.models import Film
 from plugins.results import (
     ActorFilms,
+    Ambiguous,
+    Failure,
     FilmBrief,
+    FilmDescribed,
     FilmFull,
+    FilmInfo,
     FilmMatches,
     FilmPage,
-    film_brief,
+    FilmStock,
+    FilmSummary,
+    NoFilm,
     rows,
-    to_json,
 )
 
 # How the model names one film: by title, or by id when an earlier result gave it.
@@ -28,25 +33,23 @@ Title = Annotated[str, "The film's title"]
 FilmId = Annotated[int, "The film's id, when known"]
 
 
-async def resolve_film(conn: AsyncConnection, title: str, film_id: int) -> Film | dict:
-    """One film by id or title; otherwise a result that says why not (none, or several)."""
+async def resolve_film(conn: AsyncConnection, title: str, film_id: int) -> Film | NoFilm:
+    """One film by id or title; otherwise the result that says why not (none, or several),
+    which the function returns as it is."""
     if film_id > 0:
         try:
             return await films.get_film(conn, film_id)
         except FilmNotFound as error:
-            return {"error": str(error)}
+            return Failure(error=str(error))
     if not title.strip():
-        return {"error": "Give a film title or film_id."}
+        return Failure(error="Give a film title or film_id.")
     found = await films.find_films_by_title(conn, title, limit=10)
     if len(found) == 1:
         return found[0]
     if not found:
-        return {"error": f"No film titled like '{title.strip()}'."}
-    return {
-        "ambiguous": True,
-        "question": f"Several films match '{title.strip()}'. Which one?",
-        "matches": [film_brief(f) for f in found],
-    }
+        return Failure(error=f"No film titled like '{title.strip()}'.")
+    return Ambiguous[FilmBrief](question=f"Several films match '{title.strip()}'. Which one?",
+                                matches=[FilmBrief.of(f) for f in found])
 
 
 def _price(value: float | str | None) -> Decimal | None:
@@ -177,13 +180,13 @@ class FilmsPlugin:
         self,
         title: Title = "",
         film_id: FilmId = 0,
-    ) -> str:
+    ) -> FilmInfo | NoFilm:
         async with self.database.reading() as conn:
             film = await resolve_film(conn, title, film_id)
-            if isinstance(film, dict):
-                return to_json(film)
+            if not isinstance(film, Film):
+                return film
             details = await films.film_details(conn, film.film_id)
-        return to_json({"film": FilmFull.of(details).model_dump(mode="json")})
+        return FilmInfo(film=FilmFull.of(details))
 
     @kernel_function(
         name="film_availability",
@@ -195,17 +198,15 @@ class FilmsPlugin:
         title: Title = "",
         film_id: FilmId = 0,
         store_id: Annotated[int, "Only this store (1 or 2); 0 for all"] = 0,
-    ) -> str:
+    ) -> FilmStock | NoFilm:
         async with self.database.reading() as conn:
             film = await resolve_film(conn, title, film_id)
-            if isinstance(film, dict):
-                return to_json(film)
+            if not isinstance(film, Film):
+                return film
             stock = await films.film_stock(conn, film.film_id)
-        stores = [s.model_dump() for s in stock if store_id <= 0 or s.store_id == store_id]
-        result = {"film": film_brief(film), "stores": stores}
-        if store_id > 0 and not stores:
-            result["note"] = f"There is no store {store_id}."
-        return to_json(result)
+        stores = [s for s in stock if store_id <= 0 or s.store_id == store_id]
+        note = f"There is no store {store_id}." if store_id > 0 and not stores else None
+        return FilmStock(film=FilmBrief.of(film), stores=stores, note=note)
 
     @kernel_function(
         name="film_summary",
@@ -216,12 +217,10 @@ class FilmsPlugin:
         self,
         title: Title = "",
         film_id: FilmId = 0,
-    ) -> str:
+    ) -> FilmSummary | NoFilm:
         async with self.database.reading() as conn:
             film = await resolve_film(conn, title, film_id)
-        if isinstance(film, dict):
-            return to_json(film)
-        return to_json({
-            "film": {**film_brief(film), "description": film.description},
-            "recommended": films.is_recommended(film.rating, film.rental_rate),
-        })
+        if not isinstance(film, Film):
+            return film
+        return FilmSummary(film=FilmDescribed.of(film),
+                           recommended=films.is_recommended(film.rating, film.rental_rate))

@@ -12,8 +12,18 @@ from assistant import rentals
 from assistant.approvals import Preview, WriteDesk
 from assistant.db import Database
 from assistant.errors import StoreError
+from assistant.models import RentalPlan, ReturnPlan
 from assistant.rentals import RentalFilter
-from plugins.results import customer_brief, film_brief, money, rental_brief, rows, to_json
+from plugins.results import (
+    Failure,
+    RentalBrief,
+    RentalDetails,
+    RentalList,
+    Rented,
+    Returned,
+    money,
+    rows,
+)
 
 NOT_APPROVED = (
     "Not done: this write needs the clerk's confirmation with the admin token in the chat, "
@@ -37,7 +47,7 @@ class RentalsPlugin:
         customer_id: Annotated[int | None, "Only this customer's (customer id)"] = None,
         store_id: Annotated[int | None, "Only copies of this store (store id)"] = None,
         limit: Annotated[int, "How many rentals to return (1 to 25)"] = 10,
-    ) -> str:
+    ) -> RentalList:
         return await self._rentals(RentalFilter(customer_id or None, store_id or None,
                                                 open_only=True), limit)
 
@@ -51,25 +61,27 @@ class RentalsPlugin:
         customer_id: Annotated[int | None, "Only this customer's (customer id)"] = None,
         store_id: Annotated[int | None, "Only copies of this store (store id)"] = None,
         limit: Annotated[int, "How many rentals to return (1 to 25)"] = 10,
-    ) -> str:
+    ) -> RentalList:
         return await self._rentals(RentalFilter(customer_id or None, store_id or None,
                                                 overdue_only=True), limit)
 
-    async def _rentals(self, filters: RentalFilter, limit: int) -> str:
+    async def _rentals(self, filters: RentalFilter, limit: int) -> RentalList:
         async with self.database.reading() as conn:
             total = await rentals.count_rentals(conn, filters)
             lines = await rentals.rental_lines(conn, filters, limit=rows(limit))
-        return to_json({"total": total, "store_id": filters.store_id,
-                        "rentals": [rental_brief(line) for line in lines]})
+        return RentalList(total=total, store_id=filters.store_id,
+                          rentals=[RentalBrief.of(line) for line in lines])
 
     @kernel_function(name="rental_details", description="One rental by its id.")
-    async def rental_details(self, rental_id: Annotated[int, "The rental's id"]) -> str:
+    async def rental_details(
+        self, rental_id: Annotated[int, "The rental's id"]
+    ) -> RentalDetails | Failure:
         try:
             async with self.database.reading() as conn:
                 line = await rentals.rental_line(conn, rental_id)
         except StoreError as error:
-            return to_json({"error": str(error)})
-        return to_json({"rental": rental_brief(line)})
+            return Failure(error=str(error))
+        return RentalDetails(rental=RentalBrief.of(line))
 
     @kernel_function(
         name="create_rental",
@@ -81,11 +93,11 @@ class RentalsPlugin:
         self,
         customer_id: Annotated[int, "The customer's id"],
         film_id: Annotated[int, "The film's id"],
-    ) -> str:
+    ) -> Rented | Failure:
         grant = self.desk.take("Rentals-create_rental",
                                {"customer_id": customer_id, "film_id": film_id})
         if grant is None:
-            return to_json({"error": NOT_APPROVED})
+            return Failure(error=NOT_APPROVED)
         try:
             async with self.database.writing() as conn:
                 rental = await rentals.rent_copy(
@@ -93,8 +105,8 @@ class RentalsPlugin:
                 )
                 line = await rentals.rental_line(conn, rental.rental_id)
         except StoreError as error:
-            return to_json({"error": str(error)})
-        return to_json({"rented": rental_brief(line)})
+            return Failure(error=str(error))
+        return Rented(rented=RentalBrief.of(line))
 
     @kernel_function(
         name="return_rental",
@@ -102,21 +114,20 @@ class RentalsPlugin:
         "shown the return and must confirm it with the admin token; you cannot confirm, skip "
         "or answer that step.",
     )
-    async def return_rental(self, rental_id: Annotated[int, "The rental's id"]) -> str:
+    async def return_rental(
+        self, rental_id: Annotated[int, "The rental's id"]
+    ) -> Returned | Failure:
         if self.desk.take("Rentals-return_rental", {"rental_id": rental_id}) is None:
-            return to_json({"error": NOT_APPROVED})
+            return Failure(error=NOT_APPROVED)
         try:
             async with self.database.writing() as conn:
                 receipt = await rentals.return_rental(conn, rental_id)
                 line = await rentals.rental_line(conn, rental_id)
         except StoreError as error:
-            return to_json({"error": str(error)})
-        return to_json({
-            "returned": rental_brief(line),
-            "days_late": receipt.days_late,
-            "late_fee": money(receipt.late_fee),
-            "fee_rule": fee_rule(receipt.replacement_charged),
-        })
+            return Failure(error=str(error))
+        return Returned(returned=RentalBrief.of(line), days_late=receipt.days_late,
+                        late_fee=receipt.late_fee,
+                        fee_rule=fee_rule(receipt.replacement_charged))
 
     async def preview(self, function: str, arguments: dict[str, Any]) -> Preview:
         """What a write would do, for the clerk to confirm (not a kernel function)."""
@@ -144,18 +155,18 @@ def _id(arguments: dict[str, Any], name: str) -> int:
     return int(arguments[name])
 
 
-def _rental_preview(plan) -> Preview:
-    customer, film = customer_brief(plan.customer), film_brief(plan.film)
-    if not plan.customer.active:
-        return Preview(text="", refusal=f"customer {customer['name']} is not active.")
+def _rental_preview(plan: RentalPlan) -> Preview:
+    customer, film = plan.customer, plan.film
+    if not customer.active:
+        return Preview(text="", refusal=f"customer {customer.name} is not active.")
     if plan.inventory_id is None:
         elsewhere = (f" Store {', '.join(map(str, plan.other_stores_in_stock))} has one."
                      if plan.other_stores_in_stock else " No store has one on the shelf.")
-        return Preview(text="", refusal=f"no copy of {film['title']} is on the shelf at "
+        return Preview(text="", refusal=f"no copy of {film.title} is on the shelf at "
                        f"store {plan.store_id}.{elsewhere}")
     text = (
-        f"Rent **{film['title']}** (film {film['film_id']}) to **{customer['name']}** "
-        f"(customer {customer['customer_id']})\n"
+        f"Rent **{film.title}** (film {film.film_id}) to **{customer.name}** "
+        f"(customer {customer.customer_id})\n"
         f"- Copy {plan.inventory_id} at store {plan.store_id}, by clerk {plan.staff_id}\n"
         f"- Due back {plan.due_date.date().isoformat()}\n"
         f"- Fee ${money(plan.fee)}"
@@ -163,12 +174,12 @@ def _rental_preview(plan) -> Preview:
     return Preview(text=text, bound={"inventory_id": plan.inventory_id})
 
 
-def _return_preview(plan) -> Preview:
-    line = rental_brief(plan.rental)
+def _return_preview(plan: ReturnPlan) -> Preview:
+    line = RentalBrief.of(plan.rental)
     text = (
-        f"Return rental {line['rental_id']}: **{line['title']}** (copy {line['inventory_id']}, "
-        f"store {line['store_id']}) rented by **{line['customer']}** "
-        f"(customer {line['customer_id']}) on {line['rented']}, due {line['due']}\n"
+        f"Return rental {line.rental_id}: **{line.title}** (copy {line.inventory_id}, "
+        f"store {line.store_id}) rented by **{line.customer}** "
+        f"(customer {line.customer_id}) on {line.rented}, due {line.due}\n"
         f"- {plan.days_late} day(s) late; late fee ${money(plan.late_fee)} "
         f"({fee_rule(plan.replacement_charged)})"
     )

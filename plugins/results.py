@@ -1,10 +1,12 @@
 """Compact, JSON-ready shapes of the store's records, as the model sees them.
 
 A function's result is a typed `StoreResult`: the model receives its compact JSON (`str()`).
+When there is no single record to answer with, it is a `Failure` (why) or an `Ambiguous`
+(which one?), the same two shapes for films and customers.
 """
 
-import json
-from typing import Any
+from datetime import date
+from typing import Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -21,17 +23,17 @@ from assistant.models import (
 MAX_ROWS = 25  # the most rows a function hands the model at once
 
 
-def to_json(result: dict[str, Any]) -> str:
-    return json.dumps(result, default=str, ensure_ascii=False)
-
-
 def rows(limit: int | None) -> int:
     """A row limit the model asked for, kept between 1 and MAX_ROWS."""
     return max(1, min(MAX_ROWS, int(limit or 10)))
 
 
 class StoreResult(BaseModel):
-    """What a store function returns: compact JSON for the model, without empty fields."""
+    """What a store function returns: compact JSON for the model, without empty fields.
+
+    Semantic Kernel hands the model `str(result)` (and the offline model parses that same
+    text), so this is the one place that decides how a result reads.
+    """
 
     model_config = ConfigDict(from_attributes=True)
 
@@ -50,7 +52,7 @@ class FilmBrief(StoreResult):
     streaming: bool | None = None
 
     @classmethod
-    def of(cls, film: Film) -> "FilmBrief":
+    def of(cls, film: Film) -> Self:
         return cls(**film.model_dump(), streaming=film.streaming_available)
 
 
@@ -84,8 +86,13 @@ class ActorFilms(StoreResult):
     films: list[FilmBrief] = []
 
 
-class FilmFull(FilmBrief):
+class FilmDescribed(FilmBrief):
+    """A film's brief with what it is about."""
+
     description: str | None = None
+
+
+class FilmFull(FilmDescribed):
     language: str | None = None
     rental_duration_days: int | None = None
     replacement_cost: Money | None = None
@@ -100,36 +107,114 @@ class FilmFull(FilmBrief):
                    rental_duration_days=film.rental_duration)
 
 
+class FilmInfo(StoreResult):
+    """Everything about one film (film_details)."""
+
+    film: FilmFull
+
+
+class FilmStock(StoreResult):
+    """A film's copies per store (film_availability); a note when the store asked for is
+    not one of them."""
+
+    film: FilmBrief
+    stores: list[StoreStock]
+    note: str | None = None
+
+
+class FilmSummary(StoreResult):
+    film: FilmDescribed
+    recommended: bool
+
+
+class CustomerBrief(StoreResult):
+    customer_id: int
+    name: str
+    email: str | None = None
+    store_id: int
+    active: bool
+
+    @classmethod
+    def of(cls, customer: Customer) -> Self:
+        return cls.model_validate(customer)  # `name` is the customer's full-name property
+
+
+class RentalBrief(StoreResult):
+    """A rental in the counter's words: dates as days, the customer by name."""
+
+    rental_id: int
+    film_id: int
+    title: str
+    customer_id: int
+    customer: str
+    store_id: int
+    inventory_id: int
+    rented: date
+    due: date
+    returned: date | None = None  # None (left out): still out
+    days_overdue: int  # 0 once returned: a returned rental is overdue no more
+
+    @classmethod
+    def of(cls, line: RentalLine) -> Self:
+        returned = line.return_date and line.return_date.date()
+        return cls(**line.model_dump(exclude={"days_overdue"}), customer=line.customer_name,
+                   rented=line.rental_date.date(), due=line.due_date.date(), returned=returned,
+                   days_overdue=0 if returned else line.days_overdue)
+
+
+class Failure(StoreResult):
+    """Why a function could not do what was asked (nothing found, refused), in the store's
+    words: the model passes it on rather than guessing."""
+
+    error: str
+
+
+Match = TypeVar("Match", bound=StoreResult)
+
+
+class Ambiguous(StoreResult, Generic[Match]):
+    """Several records match what was asked: the model must ask which one, never pick one."""
+
+    ambiguous: Literal[True] = True
+    question: str
+    matches: list[Match]
+
+
+NoFilm = Failure | Ambiguous[FilmBrief]  # why a function got no single film to work on
+
+
+class CustomerFound(StoreResult):
+    customer: CustomerBrief
+
+
+class CustomerRentals(StoreResult):
+    customer: CustomerBrief
+    open_only: bool
+    rentals: list[RentalBrief]
+
+
+class RentalList(StoreResult):
+    """A page of rentals with the count of all that match (active or overdue)."""
+
+    total: int
+    store_id: int | None = None  # the store they were narrowed to
+    rentals: list[RentalBrief]
+
+
+class RentalDetails(StoreResult):
+    rental: RentalBrief
+
+
+class Rented(StoreResult):
+    rented: RentalBrief
+
+
+class Returned(StoreResult):
+    returned: RentalBrief
+    days_late: int
+    late_fee: Money
+    fee_rule: str  # how the fee was worked out, for the clerk to tell the customer
+
+
 def money(value) -> str | None:
     return None if value is None else f"{value:.2f}"
-
-
-def film_brief(film: Film) -> dict[str, Any]:
-    """A FilmBrief as a plain dict, for results not yet typed."""
-    return FilmBrief.of(film).model_dump(mode="json")
-
-
-def customer_brief(customer: Customer) -> dict[str, Any]:
-    return {
-        "customer_id": customer.customer_id,
-        "name": customer.name,
-        "email": customer.email,
-        "store_id": customer.store_id,
-        "active": customer.active,
-    }
-
-
-def rental_brief(line: RentalLine) -> dict[str, Any]:
-    return {
-        "rental_id": line.rental_id,
-        "film_id": line.film_id,
-        "title": line.title,
-        "customer_id": line.customer_id,
-        "customer": line.customer_name,
-        "store_id": line.store_id,
-        "inventory_id": line.inventory_id,
-        "rented": line.rental_date.date().isoformat(),
-        "due": line.due_date.date().isoformat(),
-        "returned": line.return_date.date().isoformat() if line.return_date else None,
-        "days_overdue": line.days_overdue if line.return_date is None else 0,
-    }

@@ -29,8 +29,8 @@ from plugins.results import (
 )
 
 # How the model names one film: by title, or by id when an earlier result gave it.
-Title = Annotated[str, "The film's title"]
-FilmId = Annotated[int, "The film's id, when known"]
+Title = Annotated[str, "The film's title (or a part of it)"]
+FilmId = Annotated[int, "The film's id, when known: it tells films apart"]
 
 
 async def resolve_film(conn: AsyncConnection, title: str, film_id: int) -> Film | NoFilm:
@@ -173,12 +173,12 @@ class FilmsPlugin:
     @kernel_function(
         name="film_details",
         description="Everything about one film: description, category, rating, rate, length, "
-        "actors, special features, copies in stock at each store, and whether the store "
-        "recommends it. Give the title or the film_id.",
+        "actors, special features, copies at each store, and whether the store "
+        "recommends it. Give the title (and the film_id when known).",
     )
     async def film_details(
         self,
-        title: Title = "",
+        title: Title,
         film_id: FilmId = 0,
     ) -> FilmInfo | NoFilm:
         async with self.database.reading() as conn:
@@ -190,12 +190,13 @@ class FilmsPlugin:
 
     @kernel_function(
         name="film_availability",
-        description="How many copies of a film each store has and how many are on the shelf "
-        "now. Give the title or film_id; store_id narrows to one store.",
+        description="Is a film in stock: how many copies of it each store has and how many "
+        "are on the shelf now. Give the title (and the film_id when known); store_id narrows to "
+        "one store.",
     )
     async def film_availability(
         self,
-        title: Title = "",
+        title: Title,
         film_id: FilmId = 0,
         store_id: Annotated[int, "Only this store (1 or 2); 0 for all"] = 0,
     ) -> FilmStock | NoFilm:
@@ -215,7 +216,7 @@ class FilmsPlugin:
     )
     async def film_summary(
         self,
-        title: Title = "",
+        title: Title,
         film_id: FilmId = 0,
     ) -> FilmSummary | NoFilm:
         async with self.database.reading() as conn:

@@ -127,7 +127,7 @@ async def test_the_prompt_lists_the_store_functions_from_their_declarations(open
         search, _ = build_agents(make_chat_service(openai_settings, database), database,
                                  openai_settings, WriteDesk(), NobodyApproves())
         declared = search.kernel.get_full_list_of_function_metadata()
-        assert len(declared) == 13 and "{functions}" not in search.instructions
+        assert len(declared) >= 13 and "{functions}" not in search.instructions
         for function in declared:
             summary = function.description.split(". ")[0].rstrip(".")
             assert f"- {function.name}: {summary}." in search.instructions

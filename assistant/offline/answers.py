@@ -10,10 +10,15 @@ from typing import Any
 from assistant.offline.lexicon import Lexicon
 
 
-def film_line(f: dict, with_id: bool = False) -> str:
+def film_line(f: dict, with_id: bool = False, full: bool = False) -> str:
+    """A film in one line; `full` adds its length and year (a search may sort by them)."""
     facts = [x for x in (f.get("rating"), f.get("category")) if x]
     if f.get("rental_rate") is not None:
         facts.append(f"${f['rental_rate']}")
+    if full and f.get("length"):
+        facts.append(f"{f['length']} min")
+    if full and f.get("release_year"):
+        facts.append(str(f["release_year"]))
     if f.get("streaming"):
         facts.append("streaming")
     if with_id:
@@ -25,16 +30,6 @@ def numbered(lines: list[str]) -> str:
     return "\n".join(f"{i}. {line}" for i, line in enumerate(lines, 1))
 
 
-def films(result: dict, what: str) -> str:
-    total, shown = result.get("total", 0), result.get("films", [])
-    note = f"\n\n{result['note']}" if result.get("note") else ""
-    if not shown:
-        return f"There are no {what}.{note}"
-    if total > len(shown):
-        head = f"Found {total} {what}; the first {len(shown)}:"
-    else:
-        head = f"Found {total} {what}:"
-    return f"{head}\n{numbered([film_line(f) for f in shown])}{note}"
 
 
 def stock_text(stores: list[dict]) -> str:
@@ -163,28 +158,10 @@ def customer_rentals(result: dict, overdue_only: bool) -> str:
             f"{bullets([rental_line(r, False) for r in rentals])}")
 
 
-def _at_store(result: dict) -> str:
-    return f" at store {result['store_id']}" if result.get("store_id") else ""
 
 
-def overdue(result: dict) -> str:
-    total, shown = result.get("total", 0), result.get("rentals", [])
-    where = _at_store(result)
-    if not shown:
-        return f"Nothing is overdue{where}."
-    more = f"; the {len(shown)} most overdue" if total > len(shown) else ""
-    noun = "rental is" if total == 1 else "rentals are"
-    return f"{total} {noun} overdue{where}{more}:\n{bullets([rental_line(r) for r in shown])}"
 
 
-def active(result: dict) -> str:
-    total, shown = result.get("total", 0), result.get("rentals", [])
-    where = _at_store(result)
-    if not shown:
-        return f"Nothing is rented out{where} right now."
-    more = f"; the {len(shown)} most recent" if total > len(shown) else ""
-    noun = "rental is" if total == 1 else "rentals are"
-    return f"{total} {noun} out{where}{more}:\n{bullets([rental_line(r) for r in shown])}"
 
 
 def rental(r: dict) -> str:
@@ -269,8 +246,38 @@ def capabilities(lexicon: Lexicon) -> str:
     ])
 
 
-def not_understood(lexicon: Lexicon) -> str:
-    return "Sorry, I did not understand that request.\n\n" + capabilities(lexicon)
+def not_understood(lexicon: Lexicon, understood: tuple[tuple[str, str], ...] = (),
+                   cannot: bool = False) -> str:
+    """What was understood, and two or three requests close to it that work."""
+    if cannot:
+        head = "I can't look that up: none of the store's functions answers it"
+    else:
+        head = "Sorry, I did not understand that request"
+    said = "; ".join(f"{kind} {text}" for kind, text in understood)
+    head += f" (I understood: {said})." if said else "."
+    examples = close_examples(lexicon, {kind.split()[-1]: text for kind, text in understood
+                                        if kind})
+    return f"{head}\n\nYou could ask, for example:\n" + "\n".join(f"- \"{e}\"" for e in examples)
+
+
+def close_examples(lexicon: Lexicon, said: dict[str, str]) -> list[str]:
+    """Three requests that work, about what the clerk mentioned when possible."""
+    title = said.get("film") or (lexicon.films.names[0].name if lexicon.films.names
+                                 else "ACADEMY DINOSAUR")
+    person = said.get("customer") or (lexicon.customers.names[0].name.title()
+                                      if lexicon.customers.names else "Mary Smith")
+    store = lexicon.stores[-1] if lexicon.stores else 2
+    by_kind = {
+        "film": [f"tell me about {title}", f"is {title} in stock at store {store}?",
+                 f"who is in {title}?"],
+        "customer": [f"what is {person} renting?", f"what has {person} rented before?",
+                     f"is {person} late with anything?"],
+        "rental": ["show rental <id>", "what's overdue?", f"what's out at store {store}?"],
+        "films": ["comedies under $1", "R-rated horror under 90 minutes",
+                  "the longest dramas from 2006"],
+    }
+    kind = next((k for k in ("film", "customer", "rental") if k in said), "films")
+    return by_kind[kind]
 
 
 OFFLINE_NOTICE = (
@@ -288,6 +295,8 @@ def store_only_here() -> str:
 
 
 def error_text(result: Any, fallback: str) -> str:
+    if isinstance(result, str):
+        return result if result.endswith((".", "!", "?")) else result + "."
     data = getattr(result, "data", None) or {}
     text = str(data.get("error") or getattr(result, "text", "") or fallback).strip()
     return text if text.endswith((".", "!", "?")) else text + "."

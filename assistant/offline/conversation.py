@@ -17,12 +17,12 @@ from semantic_kernel.contents import (
 from semantic_kernel.contents.utils.author_role import AuthorRole
 
 from assistant.offline import answers
+from assistant.offline.declarations import Tool, tools_of
 from assistant.offline.dialogue import STORE_KINDS, DialogueState, Intent, Listing, Pending
 from assistant.offline.lexicon import Lexicon
 from assistant.offline.planner import MAX_STEPS, Call, NeedCalls, Reply, Result, Work, plan
 from assistant.offline.understanding import understand
 
-STORE_PLUGINS = ("Films", "Customers", "Rentals")
 HANDOFF_PREFIX = "Handoff-transfer_to_"
 
 
@@ -79,10 +79,10 @@ def _arguments(arguments) -> dict:
 # --- the state the earlier turns leave ---------------------------------------------------
 
 
-def state_after(turns: list[TurnRecord], lexicon: Lexicon) -> DialogueState:
+def state_after(turns: list[TurnRecord], lexicon: Lexicon, tools: list[Tool]) -> DialogueState:
     state = DialogueState()
     for turn in turns:
-        intent = understand(turn.text, state, lexicon)
+        intent = understand(turn.text, state, lexicon, tools)
         state = _advance(state, intent, turn, lexicon)
     return state
 
@@ -199,23 +199,25 @@ class Decision:
     text: str = ""
 
 
-def decide(history: ChatHistory, lexicon: Lexicon, functions: list[str] | None) -> Decision:
+def decide(history: ChatHistory, lexicon: Lexicon, functions: list | None) -> Decision:
     """What to do now: the functions to call, or the text to answer with.
 
-    `functions` are the fully qualified names offered in this request (None: none may be
-    called, e.g. after the last allowed round of calls)."""
+    `functions` are the declarations of the functions offered in this request (Semantic
+    Kernel's metadata, or Tools; None: none may be called, e.g. after the last allowed round
+    of calls)."""
     turns = turns_of(history)
     if not turns:
         return Decision(text=answers.capabilities(lexicon))
     *earlier, current = turns
-    offered = set(functions or [])
+    tools = tools_of(functions)
+    offered = {tool.name for tool in tools}
     if any(call.name.startswith(HANDOFF_PREFIX) for call, _ in current.steps):
         return Decision(text="I've passed this question on.")
-    intent = understand(current.text, state_after(earlier, lexicon), lexicon)
-    store_role = any(name.split("-")[0] in STORE_PLUGINS for name in offered)
+    intent = understand(current.text, state_after(earlier, lexicon, tools), lexicon, tools)
+    store_role = any(tool.name.split("-")[0] != "Handoff" for tool in tools)
     if not store_role:
-        return _without_store(intent, offered)
-    if intent.kind == "general":
+        return _without_store(intent, offered, lexicon)
+    if intent.kind in ("general", "greeting", "thanks"):
         target = _handoff(offered, prefer=("llm", "general", "chat"))
         if target:
             return Decision(calls=[Call(target, {})])
@@ -234,9 +236,12 @@ def decide(history: ChatHistory, lexicon: Lexicon, functions: list[str] | None) 
         return Decision(calls=need.calls)
 
 
-def _without_store(intent: Intent, offered: set[str]) -> Decision:
-    """The LLMAgent (no store functions): the offline notice, or back to the store agent."""
-    if intent.kind in STORE_KINDS:
+def _without_store(intent: Intent, offered: set[str], lexicon: Lexicon) -> Decision:
+    """The LLMAgent (no store functions): small talk, the offline notice, or back to the
+    store agent."""
+    if intent.kind in ("greeting", "thanks"):
+        return Decision(text=_small_talk(intent, lexicon))
+    if intent.kind in STORE_KINDS | {"store", "cannot"}:
         target = _handoff(offered, prefer=("search", "store"), only_preferred=True)
         if target:
             return Decision(calls=[Call(target, {})])
@@ -259,17 +264,9 @@ def _small_talk(intent: Intent, lexicon: Lexicon) -> str:
         return "You're welcome. Anything else about films, customers or rentals?"
     if intent.kind == "cancel":
         return "OK, I've dropped that. Nothing was changed."
-    if intent.kind == "unsupported" and intent.film:
-        title = intent.film.title or "a film"
-        return (f"I can't look up who rented or returned {title}: I can show a customer's "
-                "rentals, the rentals still out, the overdue ones, or one rental by its id.")
-    if intent.kind == "unsupported":
-        return ("I can't work out fees in general: a rental's late fee is shown when you "
-                "return it (you see it and confirm before anything happens), and "
-                "\"show rental <id>\" shows how many days a rental is overdue.")
     if intent.kind == "help":
         return answers.capabilities(lexicon)
-    return answers.not_understood(lexicon)
+    return answers.not_understood(lexicon, intent.understood, cannot=intent.kind == "cannot")
 
 
 __all__ = ["Decision", "Reply", "decide", "state_after", "turns_of"]

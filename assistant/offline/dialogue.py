@@ -4,17 +4,13 @@ helpers that turn a message's mentions and the state into references.
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
+from typing import Any
 
 from assistant.offline import text as t
 from assistant.offline.lexicon import Found, Lexicon
 from assistant.offline.mentions import Mentions
 
-STORE_KINDS = frozenset({
-    "films", "streaming", "recommend", "search", "titles", "film", "stock", "customer",
-    "customer_rentals", "overdue", "active", "rental", "rent", "return",
-})
-WRITES = frozenset({"rent", "return"})
+STORE_KINDS = frozenset({"read", "rent", "return"})
 
 
 @dataclass(frozen=True)
@@ -43,21 +39,12 @@ def id_given(ref: CustomerRef) -> int | None:
 
 @dataclass(frozen=True)
 class Intent:
-    kind: str  # STORE_KINDS, or help, greeting, thanks, cancel, unsupported, general, unknown
+    kind: str  # STORE_KINDS, or help, greeting, thanks, cancel, general, unknown
     film: FilmRef | None = None
     customer: CustomerRef | None = None
     rental_id: int | None = None
-    store_id: int | None = None
-    category: str | None = None
-    rating: str | None = None
-    max_rate: Decimal | None = None
-    streaming: bool = False
-    topic: str | None = None
-    title_query: str | None = None
-    open_only: bool = True
-    overdue_only: bool = False
-    limit: int = 10
-    aspect: str | None = None  # what a film question is about: stream, price, actors, length
+    read: Any = None  # for kind "read": the offline.engine.Read to make
+    understood: tuple[tuple[str, str], ...] = ()  # what was understood: ("the film", "X")
     ask: str | None = None  # a slot the request needs and lacks: film, customer, rental
 
 

@@ -1,15 +1,17 @@
-"""What the clerk wants: the rules that read a request from a message's mentions.
+"""What the clerk wants: small talk, one of the two writes, a read, or something general.
 
 Writes come first and need the clerk's own words ("rent", "return" as a request, not in a
-question); then rentals, films, customers; what is left is general (for the LLMAgent) or
-not understood.
+question). Reads are planned from the functions' declarations (offline.engine), or continue
+the last read ("the next ones", "just the PG ones"); what is left is general (for the
+LLMAgent) or not understood.
 """
 
 from dataclasses import replace
 
+from assistant.offline import engine
 from assistant.offline import text as t
+from assistant.offline.declarations import Tool
 from assistant.offline.dialogue import (
-    WRITES,
     CustomerRef,
     DialogueState,
     Intent,
@@ -25,11 +27,12 @@ from assistant.offline.dialogue import (
     says_customer_pronoun,
     says_film_pronoun,
 )
+from assistant.offline.engine import Read
 from assistant.offline.lexicon import Lexicon
 from assistant.offline.mentions import Mentions
 
 
-def classify(m: Mentions, state: DialogueState, lexicon: Lexicon) -> Intent:
+def classify(m: Mentions, state: DialogueState, lexicon: Lexicon, tools: list[Tool]) -> Intent:
     if not m.words and not m.emails:
         return Intent("help")
     small_talk = _small_talk(m)
@@ -38,89 +41,97 @@ def classify(m: Mentions, state: DialogueState, lexicon: Lexicon) -> Intent:
     film = film_named(m, lexicon)
     customer = customer_named(m, lexicon)
     listed = listed_item(m, state)
-    filters = dict(category=m.category, rating=m.rating, max_rate=m.max_rate,
-                   limit=m.limit or 10)
-
     if _wants_return(m, customer):
         return _return_intent(m, state, film, customer, listed)
     if _wants_rent(m, customer):
         return _rent_intent(m, state, film, customer, listed)
-    if m.rental_ids:
-        return Intent("rental", rental_id=m.rental_ids[0])
-    if (m.has("fee", "fees", "fine", "fines") or m.has("if") and m.has_any(t.OVERDUE_WORDS)) \
-            and customer is None:
-        return Intent("unsupported")  # fees are worked out on a return, for one rental
-    who = customer or (customer_of_state(state) if says_customer_pronoun(m) else None)
-    if who is None and listed:
-        who = customer_of_item(*listed) if listed[0] == "customers" else None
-    if m.has_any(t.OVERDUE_WORDS) or m.phrase("past", "due"):
-        if who is not None or (m.name_words and not film):
-            who = who or CustomerRef(query=" ".join(m.name_words))
-            return Intent("customer_rentals", customer=who, open_only=True, overdue_only=True,
-                          limit=25)
-        return Intent("overdue", limit=m.limit or 10, store_id=m.store_id)
-    if _asks_rentals(m):
-        if who is None and m.name_words and not film:
-            who = CustomerRef(query=" ".join(m.name_words))
-        if who is None and not film and m.has_any(t.RENTING_WORDS | t.RENTAL_WORDS):
-            who = _unknown_person(m)  # "what is Jane Doe renting?": say no one matches
-        if who is not None:
-            return Intent("customer_rentals", customer=who, open_only=_open_only(m),
-                          limit=m.limit or 10)
-        if says_customer_pronoun(m):
-            return Intent("customer_rentals", ask="customer")
-    if _asks_active(m) and who is None:
-        return Intent("active", limit=m.limit or 10, store_id=m.store_id)
-    if m.title_query:
-        return Intent("titles", title_query=m.title_query, limit=25)
-    if entity_only(m) and (follow := _follow_up(m, state, film, customer)):
+    if _general(m):
+        return Intent("general")
+    if _retry(m) and state.last is not None and state.last.kind == "read":
+        return state.last
+    follow = _continued(m, state, lexicon, tools)
+    if follow is not None:
         return follow
-    if m.first_word() in ("who", "whom") and m.has_any(
-        t.RENTING_WORDS | t.RENT_VERBS | t.RENTAL_WORDS | t.RETURN_WORDS | {"has", "have", "got"}
-    ) and (film is not None or says_film_pronoun(m)):
-        rental = state.rental
-        if rental and (film is None or film.film_id == rental.get("film_id")):
-            return Intent("rental", rental_id=rental["rental_id"])
-        return Intent("unsupported", film=film)  # no function looks rentals up by film
-    film_intent = _film_question(m, state, film, listed)
-    if film_intent is not None:
-        return film_intent
-    if m.has_any(t.STREAM_WORDS):
-        return Intent("streaming", streaming=True, **filters)
-    if _asks_recommendation(m):
-        if m.topic:
-            return Intent("search", topic=m.topic, category=m.category, limit=m.limit or 10)
-        return Intent("recommend", category=m.category, limit=m.limit or 10)
-    if m.topic and _film_context(m):
-        return Intent("search", topic=m.topic, category=m.category, limit=m.limit or 10)
-    if (m.category or m.rating or m.max_rate is not None) and not (
-        _general_topic(m) and not m.has_any(t.FILM_WORDS)  # "what does PG-13 mean?"
-    ):
-        return Intent("films", **filters)
-    if customer is not None:
-        return Intent("customer", customer=customer)
-    if m.has_any(t.CUSTOMER_WORDS) and not film and (person := _unknown_person(m)):
-        return Intent("customer", customer=person)  # "find customer Jane Doe": not a film
-    if listed:
-        return _about_item(*listed)
-    if m.name_words and not m.title_words and (
-        m.has_any(t.CUSTOMER_WORDS) or entity_only(m)
-        or m.has("find", "look", "lookup", "search", "who") and not _general_topic(m)
-    ):  # "who is the president of France?" is not a customer named FRANCES
-        return Intent("customer", customer=CustomerRef(query=" ".join(m.name_words)))
-    if m.has_any(t.FILM_WORDS) and _lists(m) and not _general_topic(m):
-        return Intent("films", **filters)
-    if m.title_words and (entity_only(m) or m.has_any(t.FILM_WORDS | t.DETAIL_WORDS)) \
-            and not _general_topic(m):
-        return Intent("film", film=film_by_words(m.title_words))
-    if m.has_any(t.RENT_VERBS) and not _general_topic(m):
-        return Intent("films", **filters)  # "what can I rent?"
-    if m.has("search", "find", "look") and not _general_topic(m) and (m.title_words or m.rest()):
-        return Intent("search", topic=" ".join(m.title_words or m.rest()), limit=m.limit or 10)
-    return Intent("general" if _general(m) else "unknown")
+    planned = engine.plan_read(m, state, lexicon, tools)
+    if planned is not None and planned[0] is None:
+        return Intent("cannot", understood=engine.understood(planned[1]))
+    if planned is not None and (planned[0].asked or any(v.strong for v in planned[1])
+                                or not _general(m, loose=True)):
+        return _read_intent(*planned)  # not "how do I travel to Paris?" (PARIS WEEKEND)
+    values = engine.values_of(m, state, lexicon)
+    if any(v.strong for v in values):  # a store question no offered function answers
+        return Intent("store", understood=engine.understood(values))
+    if _general(m, loose=True):
+        return Intent("general")
+    return Intent("unknown", understood=engine.understood(values))
+
+
+def _read_intent(read: Read, used: list[engine.Value]) -> Intent:
+    film = next((v.value for v in used if v.kind == "film"), None)
+    customer = next((v.value for v in used if v.kind == "customer"), None)
+    return Intent("read", film=film, customer=customer, read=read)
+
+
+_CONTINUING = {"just", "only", "and", "now", "also", "but", "same", "what", "how", "then", "ok",
+               "okay", "sort", "order", "any", "which"}
+_LAST_ONES = {"those", "these", "them", "ones", "same"}
+
+
+def _retry(m: Mentions) -> bool:
+    """ "try again", "can you try that again", "one more time", "redo"."""
+    free = set(m.free()) - {"?", "please", "pls", "can", "you", "could", "that", "it", "do",
+                            "hmm", "ok", "okay", "just", "oh", "the", "search"}
+    return free in ({"try", "again"}, {"again"}, {"one", "more", "time"}, {"retry"},
+                    {"redo"}, {"repeat"}, {"run", "again"}, {"one", "more", "time", "try"})
+
+
+def _continued(m: Mentions, state: DialogueState, lexicon: Lexicon,
+               tools: list[Tool]) -> Intent | None:
+    """The last read again, with this changed: "the next ones", "just the PG ones", "and at
+    store 1?", "what about ALIEN CENTER?"."""
+    last = state.last
+    if last is None or last.kind != "read":
+        return None
+    tool = next((x for x in tools if x.name == last.read.tool), None)
+    if tool is None:
+        return None
+    args = {k: v for k, v in last.read.args.items() if k != "page"}
+    if m.next_page and tool.param("page"):
+        page = last.read.args.get("page", 1) + 1
+        return replace(last, read=replace(last.read, args={**args, "page": page}))
+    free = [w for w in m.free() if w not in ("?", "please")]
+    if not free or free[0] not in _CONTINUING and not entity_only(m) \
+            and not _LAST_ONES & set(free):
+        return None
+    if engine.cue_stems(m) & {s for x in tools for s in x.name_stems}:
+        return None  # it says what it wants ("and what has he rented before?"): a new read
+    values = engine.values_of(m, state, lexicon)
+    given = [engine.fill(tool, v) for v in values]
+    if not values or any(g is None for g in given):
+        return None
+    kinds = {v.kind for v in values}
+    carried = [engine.Value(kind, ref, "") for kind, ref, wanted in (
+        ("film", last.film, last.read.film), ("customer", last.customer, last.read.customer)
+    ) if wanted and ref is not None and kind not in kinds]  # what the last read was about
+    cues = engine.cue_stems(m)
+    ranked = engine.fits(tools, values, cues)
+    same = engine.fits([tool], values + carried, cues)[0]
+    if ranked[0].tool.name != tool.name and ranked[0].score > same.score:
+        return None  # "what's it about?" after its stock: another function fits better
+    changes: dict = {}
+    for value, g in zip(values, given, strict=True):
+        if g.pop("__film__", False):
+            changes["film"] = value.value
+        if g.pop("__customer__", None):
+            changes["customer"] = value.value
+        args.update(g)
+    args.update(engine.flags(tool, engine.cue_stems(m)))
+    return replace(last, read=replace(last.read, args=args), **changes)
 
 
 def _small_talk(m: Mentions) -> str | None:
+    if m.next_page or m.page or m.numbers or m.bounds or m.order:
+        return None  # "ok next 10"
     free = [w for w in m.free() if w not in ("?", "!")]
     how_do_i = m.phrase("how", "do", "i") or m.phrase("how", "can", "i")
     if m.has_any(t.HELP_WORDS) or m.phrase("what", "can", "you", "do") or \
@@ -129,14 +140,19 @@ def _small_talk(m: Mentions) -> str | None:
         return "help" if len(free) <= 8 and not (m.films or m.customers) else None
     chat = t.GREETINGS | t.THANKS_WORDS | {"you", "so", "much", "very", "a", "lot", "there",
                                            "good", "great", "ok", "okay", "cool", "bye",
-                                           "goodbye", "nice", "perfect", "awesome", "all"}
+                                           "goodbye", "nice", "perfect", "awesome", "all",
+                                           "that", "thats", "for", "now", "is", "it", "today",
+                                           "again", "have", "day", "night", "see", "later"}
     if free and all(w in chat for w in free) and not (m.films or m.customers):
         return "thanks" if m.has_any(t.THANKS_WORDS) else "greeting"
     return None
 
 
 def _wants_return(m: Mentions, customer: CustomerRef | None) -> bool:
-    said = m.has_any(t.RETURN_WORDS) or any(m.phrase(*p) for p in t.RETURN_PHRASES)
+    said = m.has_any(t.RETURN_WORDS) or any(m.phrase(*p) for p in t.RETURN_PHRASES) or any(
+        m.phrase(verb, thing, particle) for verb, particle in t.RETURN_PHRASES
+        for thing in ("it", "them", "that", "this", "those", "everything")
+    ) or m.phrase("it", "back") or m.phrase("they", "are", "back")  # "it's back"
     if not said or _asks_or_supposes(m) or m.has("policy"):
         return False
     if m.has("returned") and not m.has("return", "returning"):
@@ -237,144 +253,43 @@ def _return_intent(m, state, film, customer, listed) -> Intent:
     return Intent("return", rental_id=rental_id, film=film, customer=customer)
 
 
-def _unknown_person(m: Mentions) -> CustomerRef | None:
-    """The words left for a person the store does not know (one to three of them), when the
-    request is plainly not about films; the lookup then says that no customer matches."""
-    if m.topic or m.category or m.rating or m.has_any(t.FILM_WORDS) or _general_topic(m):
-        return None
-    words = [w for w in m.rest() if w not in _NOT_A_NAME]
-    return CustomerRef(query=" ".join(words)) if 1 <= len(words) <= 3 else None
+def _store_values(m: Mentions) -> bool:
+    return bool(m.films or m.customers or m.actors or m.customer_ids or m.rental_ids
+                or m.film_ids or m.store_id is not None or m.emails)
 
 
-_NOT_A_NAME = (t.CUSTOMER_WORDS | t.RENTING_WORDS | t.RENTAL_WORDS | t.RENT_VERBS | t.OPEN_WORDS
-               | t.RETURN_WORDS | {"find", "look", "lookup", "search", "history", "show", "list"})
+_OPERATORS = {"+", "-", "*", "/", "x", "times", "plus", "minus", "divided", "multiplied", "add",
+              "subtract", "percent", "of", "and", "by"}
 
 
-def _asks_rentals(m: Mentions) -> bool:
-    return (m.has_any(t.RENTING_WORDS | t.RENTAL_WORDS | t.RENT_VERBS)
-            or m.has("have", "has", "got", "history")
-            or m.phrase("checked", "out") or m.phrase("check", "out") or m.has_any(t.OPEN_WORDS))
-
-
-def _open_only(m: Mentions) -> bool:
-    if m.has("renting", "borrowing", "now", "currently", "current", "open", "out", "active",
-             "outstanding", "unreturned"):
+def _arithmetic(m: Mentions) -> bool:
+    """Sums and conversions: "whats 250 divided by 5", "add 4.99 and 2.99", "how many
+    minutes in 3 hours"."""
+    numbers = [w for w in m.words if w.lstrip("$").replace(".", "", 1).isdigit()
+               or w in t.NUMBER_WORDS]
+    operators = set(m.words) & (_OPERATORS - {"of", "and", "by"})
+    if len(numbers) >= 2 and operators and not _store_values(m):
         return True
-    return m.has("have", "has", "got") and not m.has("rented", "had")
-
-
-def _asks_active(m: Mentions) -> bool:
-    if m.phrase("out", "of"):
-        return False
-    open_words = m.has_any(t.OPEN_WORDS) or m.phrase("not", "returned") or m.has("unreturned")
-    about_rentals = m.has_any(t.RENTAL_WORDS | t.FILM_WORDS) or m.has("rented") or \
-        m.first_word() in ("what", "whats", "which", "who")
-    return (open_words and about_rentals) or m.phrase("rented", "out")
-
-
-def _follow_up(m, state, film, customer) -> Intent | None:
-    """ "and at store 1?", "what about ALIEN CENTER?": the last request, with this changed."""
-    last = state.last
-    if last is None or last.kind in WRITES:
-        return None
-    if film is not None and last.kind in ("stock", "film"):
-        return replace(last, film=film, ask=None)
-    if (m.store_id is not None or m.all_stores) and last.kind in ("stock", "film"):
-        target = film_of_state(state) or last.film
-        return Intent("stock", film=target, store_id=m.store_id, ask=None if target else "film")
-    if customer is not None and last.kind in ("customer_rentals", "customer"):
-        return replace(last, customer=customer, ask=None)
-    if (m.category or m.rating or m.max_rate is not None) and last.kind in (
-        "films", "streaming", "recommend"
-    ):
-        changes = {k: v for k, v in dict(category=m.category, rating=m.rating,
-                                         max_rate=m.max_rate).items() if v is not None}
-        return replace(last, **changes)
-    return None
-
-
-def _film_question(m: Mentions, state: DialogueState, film, listed) -> Intent | None:
-    if film is None and listed and (listed[0] == "films" or _tell_about(m)
-                                    or m.has_any(t.DETAIL_WORDS | t.STOCK_WORDS)):
-        film = film_of_item(*listed)  # of a rental too: "tell me about the first one"
-    cue = (m.has_any(t.STOCK_WORDS | t.DETAIL_WORDS | t.STREAM_WORDS) or _tell_about(m)
-           or m.phrase("how", "much")
-           or m.store_id is not None or m.all_stores or m.phrase("who", "is", "in")
-           or m.phrase("in", "it") or m.has("about"))
-    if film is None and says_film_pronoun(m) and cue:
-        film = film_of_state(state)
-        if film is None:
-            return Intent("stock" if _asks_stock(m) else "film", ask="film")
-    if film is None and m.title_words and cue and not m.name_words and not (
-        _general_topic(m) and not m.has_any(t.FILM_WORDS)  # "the weather in Paris"
-    ):
-        film = film_by_words(m.title_words)  # part of a title: the store says which films
-    if film is None:
-        return None
-    if _asks_stock(m) and not (_aspect(m) == "actors" and not m.has_any(t.STOCK_WORDS)):
-        return Intent("stock", film=film, store_id=m.store_id)  # "who is in X?" is the cast
-    return Intent("film", film=film, aspect=_aspect(m))
-
-
-def _tell_about(m: Mentions) -> bool:
-    return m.phrase("tell", "me", "about") or m.phrase("tell", "us", "about") or \
-        (m.has("about") and m.free()[-1:] in (["about"], ["?"]))
-
-
-def _asks_stock(m: Mentions) -> bool:
-    return (m.has_any(t.STOCK_WORDS) or m.store_id is not None or m.all_stores
-            or m.has("where", "out") or m.free()[-2:] in (["in"], ["in", "?"])
-            or m.has_any(t.STORE_WORDS)
-            or (m.has("have", "got") and m.first_word() in ("do", "does", "have", "got", "is",
-                                                             "are", "any")))
-
-
-def _aspect(m: Mentions) -> str | None:
-    if m.has_any(t.STREAM_WORDS):
-        return "stream"
-    if m.has("price", "cost", "costs", "much", "rate"):
-        return "price"
-    if m.has("actors", "actor", "cast", "starring", "stars", "acts", "plays", "appears") \
-            or m.phrase("who", "is", "in") or m.phrase("who", "was", "in"):
-        return "actors"
-    if m.has("long", "length", "runtime", "minutes"):
-        return "length"
-    return None
-
-
-def _asks_recommendation(m: Mentions) -> bool:
-    if m.has("recommend", "recommended", "recommendation", "recommendations", "suggest",
-             "suggestion", "suggestions", "mature") or m.phrase("what", "should", "i", "watch"):
-        return not (m.has_any(t.GENERAL_MARKERS) and not m.has_any(t.FILM_WORDS))
-    soft = m.has("good", "best", "popular", "favorite", "favourite", "worth")
-    return soft and not _general_topic(m) and (
-        m.has_any(t.FILM_WORDS) or m.has("something", "anything") or len(m.free()) <= 4
-    )
-
-
-def _film_context(m: Mentions) -> bool:
-    if m.topic_cue:
-        general = m.has_any(t.GENERAL_MARKERS) and not m.has_any(t.FILM_WORDS)
-        return (m.has_any(t.FILM_WORDS) or m.has("something", "anything", "stuff")
-                or _lists(m)) and not general
-    return m.first_word() not in ("who", "when", "where", "why", "how") and not _general_topic(m)
-
-
-def _lists(m: Mentions) -> bool:
-    """Asks for films in general: "show me films", "what movies do you have?"."""
-    verbs = (t.LIST_WORDS - {"what", "which"}) | t.COUNT_WORDS | {"all", "every"}
-    return m.has_any(verbs) or m.first_word() in t.FILM_WORDS or any(
-        m.phrase(q, f) for q in ("what", "which") for f in t.FILM_WORDS)
+    units = {"minutes", "hours", "seconds", "days", "weeks", "months", "years"}
+    return (m.phrase("how", "many") and bool(set(m.words) & units) and "in" in m.words
+            and not m.has_any(t.FILM_WORDS) and not _store_values(m))
 
 
 def _general_topic(m: Mentions) -> bool:
     return m.has_any(t.GENERAL_MARKERS) or m.phrase("of", "all", "time")
 
 
-def _general(m: Mentions) -> bool:
-    """Shaped like a general-knowledge question or task, with nothing of the store in it."""
-    if _general_topic(m):
+def _general(m: Mentions, loose: bool = False) -> bool:
+    """Shaped like a general-knowledge question or task, with nothing of the store in it;
+    `loose`: also any question that names nothing of the store."""
+    if _general_topic(m) and not _store_values(m) and not (
+        (m.order or m.bounds or m.category or m.ratings) and m.has_any(t.FILM_WORDS)
+    ):  # "what does PG-13 mean?" is general; "our most rented movie ever" is the store's
         return True
+    if _arithmetic(m):
+        return True
+    if not loose:
+        return False
     store_words = (t.CUSTOMER_WORDS | t.RENTAL_WORDS | t.RENT_VERBS | t.RENTING_WORDS
                    | t.OVERDUE_WORDS | t.STOCK_WORDS | t.STREAM_WORDS | t.STORE_WORDS
                    | {"recommend", "suggest"})
@@ -383,9 +298,3 @@ def _general(m: Mentions) -> bool:
     return m.first_word() in t.GENERAL_STARTS or m.free()[-1:] == ["?"]
 
 
-def _about_item(kind: str, item: dict) -> Intent:
-    if kind == "customers":
-        return Intent("customer", customer=customer_of_item(kind, item))
-    if kind == "rentals":
-        return Intent("rental", rental_id=item["rental_id"])
-    return Intent("film", film=film_of_item(kind, item))

@@ -1,8 +1,9 @@
 """The store's own names, to recognise them in what the clerk types.
 
-Film titles, customer names and emails, categories, ratings, store ids and rental rates are
-read once from the database. A name is recognised when every one of its words appears in
-the message, in any order, close together, each spelled exactly or with a small typo
+Film titles, customer names and emails, actors, categories, languages, ratings, store ids
+and rental rates are read once from the database. A name is recognised when every one of its
+words appears in the message, in any order, close together, each spelled exactly or with a
+small typo
 ("acadmy dinosaur", "smith mary"). Typos are looked up with difflib among words of about
 the same length, and remembered.
 """
@@ -19,6 +20,7 @@ from sqlalchemy import text
 from assistant.db import Database
 from assistant.films import RATINGS
 from assistant.films import categories as store_categories
+from assistant.films import languages as store_languages
 from assistant.logging import get_logger
 from assistant.offline.text import COMMON, words_of
 
@@ -142,9 +144,13 @@ class Lexicon:
         ratings: list[str],
         stores: list[int],
         rates: list[Decimal],
+        actors: list[Name] = (),
+        languages: list[str] = (),
     ):
         self.films = _Vocabulary(films)
         self.customers = _Vocabulary(customers)
+        self.actors = _Vocabulary(list(actors))
+        self.languages = list(languages)
         self.categories = categories
         self.ratings = ratings
         self.stores = stores
@@ -166,6 +172,11 @@ class Lexicon:
             customers = [Name(i, f"{first} {last}", words_of(f"{first} {last}"), email)
                          for i, first, last, email in people]
             categories = await store_categories(conn)
+            cast = await conn.execute(text(
+                "SELECT actor_id, first_name, last_name FROM actor ORDER BY actor_id"))
+            actors = [Name(i, f"{first} {last}", words_of(f"{first} {last}"))
+                      for i, first, last in cast]
+            languages = await store_languages(conn)
             present = set(await conn.scalars(text("SELECT DISTINCT rating::text FROM film")))
             stores = list(await conn.scalars(text("SELECT store_id FROM store ORDER BY 1")))
             rates = list(await conn.scalars(text(
@@ -173,7 +184,8 @@ class Lexicon:
             )))
         ratings = [r for r in RATINGS if r in present]
         # Indexing a chain's names is CPU work: off the event loop, so nobody else waits.
-        return await asyncio.to_thread(cls, films, customers, categories, ratings, stores, rates)
+        return await asyncio.to_thread(cls, films, customers, categories, ratings, stores, rates,
+                                       actors, languages)
 
     def film(self, film_id: int) -> Name | None:
         return self._films_by_id.get(film_id)
@@ -195,10 +207,6 @@ class Lexicon:
                 return name
         return None
 
-    def title_word(self, word: str) -> str | None:
-        """The title word this word is, or is a typo of."""
-        spelled = self.films.spellings(word)
-        return spelled[0][0] if spelled else None
 
 
 class StoreLexicon:

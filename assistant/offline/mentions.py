@@ -6,21 +6,19 @@ cue words that remain ("rent", "in stock", "overdue") say what the clerk wants d
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 
+from assistant.offline import quantities as q
 from assistant.offline import text as t
 from assistant.offline.lexicon import LOOSE_NAME_CUTOFF, Found, Lexicon
+from assistant.offline.quantities import Bound, Order
 
 _RATING_TOKENS = {"pg": "PG", "pg13": "PG-13", "nc17": "NC-17"}
 _ID_MARKS = {"#", "id", "number", "no", "num", "nr"}
-_STRICT = {"under", "below", "less", "cheaper", "lower", "beneath"}
-_AT_MOST = {"most", "max", "maximum", "within", "more"}  # "at most", "no more than"
 _TOPIC_CUES = {"about", "featuring", "involving", "regarding", "concerning", "where"}
 _TOPIC_END = {
     "to", "for", "at", "under", "below", "that", "which", "please", "?", "rated", "in",
     "cheaper", "less", "costing", "we", "you", "i", "can", "could", "do", "available",
 }
-_COMPARATOR_WORDS = _STRICT | _AT_MOST | {"than", "at", "up", "to", "no", "not", "for", "or"}
 _PEOPLE = t.CUSTOMER_WORDS | {"someone", "somebody", "anyone", "person", "guy", "lady", "woman",
                               "man", "people"}
 _ALL_STORES = {"both", "all", "each", "every", "either", "any"}
@@ -38,10 +36,15 @@ class Mentions:
     film_ids: list[int] = field(default_factory=list)
     numbers: list[int] = field(default_factory=list)  # bare integers, no unit or label
     store_id: int | None = None
-    all_stores: bool = False
-    rating: str | None = None
+    ratings: list[str] = field(default_factory=list)
     category: str | None = None
-    max_rate: Decimal | None = None
+    bounds: list[Bound] = field(default_factory=list)  # ranges of money, minutes, years
+    order: Order | None = None  # "the cheapest", "the longest"
+    actors: list[Found] = field(default_factory=list)
+    language: str | None = None
+    feature: str | None = None  # a special feature: "deleted scenes"
+    next_page: bool = False  # "the next ones", "show me more"
+    page: int | None = None
     ordinal: int | None = None  # 1-based; -1 is "the last one"
     limit: int | None = None
     topic: str | None = None  # what a film is about: "mad scientist"
@@ -60,9 +63,11 @@ class Mentions:
         m = cls(message=message, words=t.tokens(rest), emails=emails)
         m._names(lexicon)
         m._labelled_numbers(lexicon)
-        m._prices(lexicon)
-        m._rating(rest)
+        m._paging()
+        m._quantities()
+        m._ratings(rest)
         m._category(lexicon)
+        m._language_and_feature(lexicon)
         m._ordinal_and_limit()
         m._title_query()
         m._topic(lexicon)
@@ -105,6 +110,10 @@ class Mentions:
         films = lexicon.films.find(self.words)
         best = _non_overlapping(films)
         customers = lexicon.customers.find(self.words)
+        # An actor is recognised by the whole name, spelled closely (customers may share it:
+        # which one is meant is for the function that takes the name to say).
+        self.actors = [a for a in _non_overlapping(lexicon.actors.find(self.words))
+                       if a.score >= 0.9]
         # A word may be part of both a title and a name: the closer spelling wins.
         chosen_customers = []
         for c in _non_overlapping(customers):
@@ -117,7 +126,7 @@ class Mentions:
         self.films = [f for f in films if f in best or _tied(f, best)]
         self.customers = [c for c in customers if c in chosen_customers
                           or _tied(c, chosen_customers)]
-        for found in self.films + self.customers:
+        for found in self.films + self.customers + self.actors:
             self._take(*found.positions)
 
     def _labelled_numbers(self, lexicon: Lexicon) -> None:
@@ -147,51 +156,101 @@ class Mentions:
                 self._take(i - 1, i)
             elif word in ("stores", "store", "branches", "shops") and i > 0 \
                     and w[i - 1] in _ALL_STORES:
-                self.all_stores = True
-                self._take(i - 1, i)
+                self._take(i - 1, i)  # "both stores": every store, which is the default
         if self.store_id is not None and self.store_id < 0:
             self.store_id = lexicon.stores[-1] if lexicon.stores else None
 
-    def _prices(self, lexicon: Lexicon) -> None:
+    def _paging(self) -> None:
         w = self.words
         for i, word in enumerate(w):
             if i in self.used:
                 continue
-            value, span = _money_at(w, i)
-            if value is None:
-                continue
-            before = w[max(0, i - 3):i]
-            if ("over" in before or "above" in before or "more" in before) and "no" not in before:
-                continue  # a lowest price: the store's filters only know a highest one
-            strict = any(b in _STRICT for b in before)
-            at_most = (any(b in _AT_MOST for b in before) or before[-2:] == ["up", "to"]
-                       or w[i + span:i + span + 2] == ["or", "less"])
-            if strict or at_most or word.startswith("$") or span > 1:
-                self.max_rate = value - Decimal("0.01") if strict else value
-                first = i
-                while first > 0 and w[first - 1] in _COMPARATOR_WORDS:
-                    first -= 1
-                self._take(*range(first, i + span))
-                return
-        if self.has("cheapest") and lexicon.rates:
-            self.max_rate = lexicon.rates[0]
-        elif self.has_any(t.PRICE_WORDS):
-            self.max_rate = Decimal("2.99")
+            after = w[i + 1] if i + 1 < len(w) else ""
+            if word == "page" and after.isdigit():
+                self.page = int(after)
+                self._take(i, i + 1)
+            elif word == "next" and after in ("page", "ones", "one", "few", "batch", "lot",
+                                              "10", "ten", "", "?", "films", "movies"):
+                self.next_page = True
+                self._take(i, *([i + 1] if after and after != "?" else []))
+            elif word == "more" and (after in ("", "?", "please", "of", "results", "films",
+                                               "movies", "ones") and i + 1 >= len(w) - 2):
+                self.next_page = True  # "show me more", "more please"
+                self._take(i)
 
-    def _rating(self, original: str) -> None:
+    def _quantities(self) -> None:
+        self.bounds = q.bounds(self.words, self.used)
+        decade = q.decade(self.words, self.used)
+        if decade:
+            self.bounds.append(decade)
+        for bound in self.bounds:
+            self._take(*bound.positions)
+        self.order = q.order(self.words, self.used)
+        if self.order is None and self.has_any(t.PRICE_WORDS):
+            at = next(i for i, w in enumerate(self.words) if w in t.PRICE_WORDS)
+            self.order = q.Order(q.MONEY, False, (at,), self.words[at])  # "cheap": cheapest first
+        if self.order:
+            self._take(*self.order.positions)
+
+    def bound(self, quantity: str) -> tuple:
+        """The lowest and highest of a quantity that the message allows (None: open)."""
+        low = high = None
+        for b in self.bounds:
+            if b.quantity == quantity:
+                low = b.low if b.low is not None else low
+                high = b.high if b.high is not None else high
+        return low, high
+
+    def _ratings(self, original: str) -> None:
         for i, word in enumerate(self.words):
             if i in self.used:
                 continue
-            if word in _RATING_TOKENS:
-                self.rating = _RATING_TOKENS[word]
-            elif word in ("r", "g"):
+            rating = _RATING_TOKENS.get(word)
+            if word in ("r", "g"):
                 near = self.words[max(0, i - 1):i] + self.words[i + 1:i + 2]
-                if "rated" in near or "rating" in near or \
+                beside = self.words[max(0, i - 2):i] + self.words[i + 1:i + 3]
+                listed = {"or", "and"} & set(near) and set(_RATING_TOKENS) & set(beside)
+                if "rated" in near or "rating" in near or listed or \
                         re.search(rf"(?<![\w']){word.upper()}(?![\w'])", original):
-                    self.rating = word.upper()
-            if self.rating:
+                    rating = word.upper()
+            if rating and rating not in self.ratings:
+                self.ratings.append(rating)
                 self._take(i)
-                return
+        for i, word in enumerate(self.words):
+            if word in ("rated", "rating") and i not in self.used and self.ratings:
+                self._take(i)
+
+    def _language_and_feature(self, lexicon: Lexicon) -> None:
+        w = self.words
+        for i, word in enumerate(w):
+            if i in self.used:
+                continue
+            language = next((x for x in lexicon.languages if x.lower() == word), None)
+            after = w[i + 1] if i + 1 < len(w) else ""
+            if language and (self.has_any(t.FILM_WORDS) or i > 0 and w[i - 1] in ("in", "with")
+                             or after == "language" or after in t.CATEGORY_ALIASES):
+                self.language = language
+                self._take(i, *([i - 1] if i > 0 and w[i - 1] == "in" else []))
+        for i, word in enumerate(w):
+            if i in self.used:
+                continue
+            pair = tuple(w[i:i + 2])
+            triple = tuple(w[i:i + 3])
+            if triple == ("behind", "the", "scenes"):
+                self.feature, span = "Behind the Scenes", 3
+            elif pair in (("deleted", "scenes"), ("deleted", "scene")):
+                self.feature, span = "Deleted Scenes", 2
+            elif word in ("commentary", "commentaries"):
+                self.feature, span = "Commentaries", 1
+                if i > 0 and w[i - 1] in ("director", "directors", "audio", "cast"):
+                    i -= 1  # "director commentary"
+                    span = 2
+            elif word in ("trailer", "trailers"):
+                self.feature, span = "Trailers", 1
+            else:
+                continue
+            self._take(*range(i, i + span))
+            return
 
     def _category(self, lexicon: Lexicon) -> None:
         w = self.words
@@ -205,7 +264,7 @@ class Mentions:
             near_film = any(x in t.FILM_WORDS or x in ("ones", "releases", "genre", "stuff")
                             for x in w[i + 1:i + 3]) or (i > 0 and w[i - 1] in (
                                 "something", "anything"))
-            filtered = self.rating or self.max_rate or self.has_any(t.STREAM_WORDS)
+            filtered = self.ratings or self.bounds or self.order or self.has_any(t.STREAM_WORDS)
             if word in t.GENRE_ON_THEIR_OWN or near_film or filtered:
                 self.category = name
                 self._take(i)
@@ -298,6 +357,7 @@ class Mentions:
             span = [j for j in _span(w, i + 1, stop=_TOPIC_END, go_on=_topic_goes_on)
                     if j not in self.used]
             words = [w[j] for j in span if w[j] not in t.STOP and w[j] not in t.FILM_WORDS
+                     and w[j] not in ("word", "words")
                      and w[j].isalpha()]
             if words:
                 self.topic, self.topic_cue = " ".join(words), True
@@ -348,35 +408,7 @@ def _tied(f: Found, best: list[Found]) -> bool:
 
 
 def _number_at(words: list[str], i: int) -> tuple[int | None, int]:
-    if i < len(words) and words[i].isdigit():
-        return int(words[i]), i + 1
-    if i < len(words) and words[i] in t.NUMBER_WORDS:
-        return t.NUMBER_WORDS[words[i]], i + 1
-    return None, i
-
-
-def _money_at(words: list[str], i: int) -> tuple[Decimal | None, int]:
-    """An amount of money at position i, and how many words it takes."""
-    word = words[i]
-    after = words[i + 1] if i + 1 < len(words) else ""
-    if word in t.NUMBER_WORDS or word == "a":  # "a dollar", "two bucks"
-        if after not in ("dollars", "dollar", "bucks", "buck"):
-            return None, 0
-        return Decimal(t.NUMBER_WORDS.get(word, 1)), 2
-    number = word.lstrip("$")
-    if not re.fullmatch(r"[0-9]+(\.[0-9]+)?", number):
-        return None, 0
-    value = Decimal(number)
-    if after in ("cents", "cent"):
-        return value / 100, 2
-    if after in ("dollars", "dollar", "bucks", "buck", "usd"):
-        return value, 2
-    if word.startswith("$") or "." in number:
-        return value, 1
-    before = words[max(0, i - 3):i]
-    if any(b in _STRICT or b in _AT_MOST for b in before) and value < 100:
-        return value, 1
-    return None, 0
+    return t.number_at(words, i)
 
 
 def _span(words: list[str], start: int, stop: set[str], go_on=None) -> list[int]:

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from assistant.offline import answers
+from assistant.offline import answers, render
 from assistant.offline.dialogue import CustomerRef, FilmRef, Intent, Pending, id_given
 
 MAX_STEPS = 6
@@ -70,8 +70,8 @@ class Work:
         self.count = len(steps)
         self.can_call = can_call
 
-    def get(self, name: str, **arguments: Any) -> Result:
-        return self.get_all([Call(name, _clean(arguments))])[0]
+    def get(self, function: str, /, **arguments: Any) -> Result:
+        return self.get_all([Call(function, _clean(arguments))])[0]
 
     def get_all(self, calls: list[Call]) -> list[Result]:
         missing = [c for c in calls if c.key not in self.done]
@@ -91,52 +91,49 @@ def plan(intent: Intent, work: Work) -> Reply:
     return handler(intent, work)
 
 
-# --- films -------------------------------------------------------------------------------
+# --- reads --------------------------------------------------------------------------------
 
 
-def _film_search(work: Work, intent: Intent, **filters: Any) -> Result:
-    """The one film search, with the turn's category, rating, price and streaming."""
-    return work.get(
-        "Films-search_films", category=intent.category,
-        ratings=[intent.rating] if intent.rating else None,
-        max_rental_rate=float(intent.max_rate) if intent.max_rate is not None else None,
-        streaming_only=True if intent.streaming else None, page_size=intent.limit, **filters,
-    )
-
-
-def _films(intent: Intent, work: Work) -> Reply:
-    result = _film_search(work, intent)
-    return Reply(answers.films(result.data or {}, _searched(result)))
-
-
-def _searched(result: Result) -> str:
-    return (result.data or {}).get("searched") or "films"
-
-
-def _streaming(intent: Intent, work: Work) -> Reply:
-    return _films(replace(intent, streaming=True), work)
-
-
-def _recommend(intent: Intent, work: Work) -> Reply:
-    result = _film_search(work, intent, recommended_only=True)
-    return Reply(answers.films(result.data or {}, _searched(result)))
-
-
-def _search(intent: Intent, work: Work) -> Reply:
-    result = _film_search(work, intent, about=intent.topic)
-    words = intent.topic.split()
-    if not (result.data or {}).get("films") and len(words) > 1:
-        broader = _film_search(work, intent, about=" or ".join(words))
-        if (broader.data or {}).get("films"):
-            what = f"{_searched(result)} (no film mentions all of those words; these " \
-                   "mention some of them)"
-            return Reply(answers.films(broader.data, what))
-    return Reply(answers.films(result.data or {}, _searched(result)))
-
-
-def _titles(intent: Intent, work: Work) -> Reply:
-    result = _film_search(work, intent, title_contains=intent.title_query)
-    return Reply(answers.films(result.data or {}, _searched(result)))
+def _read(intent: Intent, work: Work) -> Reply:
+    """A read planned from the declarations: look the customer up if only a name is known,
+    call the function, and answer from its result, naming what it could not use."""
+    read = intent.read
+    args = dict(read.args)
+    if read.film:
+        if intent.film is None or intent.film.choices:
+            return _ask_film(intent, "do you mean")
+        args.update(_film_arguments(intent.film))
+    if read.customer:
+        ref = intent.customer
+        if ref is None or ref.choices or not (ref.customer_id or ref.query or ref.name):
+            return _ask_customer(intent, "Which customer? Give a name, an email or a "
+                                 "customer id.")
+    if read.customer and read.customer != "customer_id":  # a lookup: what the clerk typed
+        args[read.customer] = (str(id_given(ref)) if id_given(ref) is not None
+                               else ref.query or ref.name)
+    elif read.customer:
+        who = _resolve_customer(intent, work)
+        if isinstance(who, Reply):
+            return who
+        args[read.customer] = who["customer_id"]
+    result = work.get(read.tool, **args)
+    data = result.data or {}
+    if data.get("ambiguous"):
+        kind = "customer" if any("customer_id" in o for o in data.get("matches", [])) \
+            else "film"
+        return _found(kind, intent, result)
+    if result.data is None:
+        return Reply(answers.error_text(result, "That did not work."))
+    text = render.answer(read.tool, args, data, read.focus)
+    ref, found = intent.film, data.get("film")
+    if read.film and ref and not (ref.film_id or ref.confirmed) and isinstance(found, dict) \
+            and found.get("title", "").upper() != (ref.title or "").upper():
+        text = (f"The store doesn't carry a film titled '{ref.title}'; the one title with "
+                f"that in it is **{found['title']}**:\n\n{text}")  # a word, not the title
+    if read.unused:
+        text += (f"\n\n(Not applied: {', '.join(read.unused)}: this search has no such "
+                 "filter.)")
+    return Reply(text)
 
 
 def _film_arguments(ref: FilmRef) -> dict[str, Any]:
@@ -172,25 +169,8 @@ def _film_result(intent: Intent, result: Result) -> dict | Reply:
     return _found("film", intent, result)
 
 
-def _film(intent: Intent, work: Work) -> Reply:
-    if intent.film is None or intent.film.choices or intent.ask == "film":
-        return _ask_film(intent, "do you mean")
-    result = work.get("Films-film_details", **_film_arguments(intent.film))
-    found = _film_result(intent, result)
-    if isinstance(found, Reply):
-        return found
-    return Reply(answers.film_details(found["film"], intent.aspect))
 
 
-def _stock(intent: Intent, work: Work) -> Reply:
-    if intent.film is None or intent.film.choices or intent.ask == "film":
-        return _ask_film(intent, "should I check")
-    result = work.get("Films-film_availability", **_film_arguments(intent.film),
-                      store_id=intent.store_id)
-    found = _film_result(intent, result)
-    if isinstance(found, Reply):
-        return found
-    return Reply(answers.stock(found, intent.store_id))
 
 
 # --- customers and rentals ---------------------------------------------------------------
@@ -224,44 +204,14 @@ def _resolve_customer(intent: Intent, work: Work) -> dict | Reply:
     return _customer_result(intent, work.get_all([_customer_lookup(ref)])[0])
 
 
-def _customer(intent: Intent, work: Work) -> Reply:
-    if intent.customer is None or intent.customer.choices:
-        return _ask_customer(intent, "Which customer? Give a name, an email or a customer id.")
-    ref = intent.customer
-    query = str(id_given(ref)) if id_given(ref) is not None else ref.query or ref.name
-    result = work.get("Customers-find_customer", query=query)
-    found = _customer_result(intent, result)
-    return found if isinstance(found, Reply) else Reply(answers.customer(found))
 
 
-def _customer_rentals(intent: Intent, work: Work) -> Reply:
-    if intent.customer is None or intent.customer.choices or intent.ask == "customer":
-        return _ask_customer(intent, "Which customer? Give a name, an email or a customer id.")
-    who = _resolve_customer(intent, work)
-    if isinstance(who, Reply):
-        return who
-    result = work.get("Customers-customer_rentals", customer_id=who["customer_id"],
-                      open_only=intent.open_only, limit=intent.limit)
-    if result.error:
-        return Reply(answers.error_text(result, "I could not read the rentals."))
-    return Reply(answers.customer_rentals(result.data, intent.overdue_only))
 
 
-def _overdue(intent: Intent, work: Work) -> Reply:
-    result = work.get("Rentals-overdue_rentals", store_id=intent.store_id, limit=intent.limit)
-    return Reply(answers.overdue(result.data or {}))
 
 
-def _active(intent: Intent, work: Work) -> Reply:
-    result = work.get("Rentals-active_rentals", store_id=intent.store_id, limit=intent.limit)
-    return Reply(answers.active(result.data or {}))
 
 
-def _rental(intent: Intent, work: Work) -> Reply:
-    result = work.get("Rentals-rental_details", rental_id=intent.rental_id)
-    if result.error:
-        return Reply(answers.error_text(result, "I could not find that rental."))
-    return Reply(answers.rental(result.data["rental"]))
 
 
 # --- the two writes ----------------------------------------------------------------------
@@ -272,6 +222,14 @@ def _rent(intent: Intent, work: Work) -> Reply:
     if film is None or film.choices or intent.ask == "film":
         who = f" to {customer.name or customer.query}" if customer and not customer.choices else ""
         return _ask_film(replace(intent, ask=None), f"should I rent{who}")
+    if (customer is None or customer.choices or intent.ask == "customer") and not (
+        film.confirmed or film.film_id
+    ) and film.title:  # a title the store may not carry: say so before asking who rents it
+        found = _one_film(intent, film, work.get("Films-find_film", title=film.title, limit=10))
+        if isinstance(found, Reply):
+            return _not_done("rented", found)
+        film = FilmRef(found["film_id"], found["title"], confirmed=True)
+        intent = replace(intent, film=film)
     if customer is None or customer.choices or intent.ask == "customer":
         title = film.title or f"film {film.film_id}"
         return _ask_customer(replace(intent, ask=None), f"Who is renting **{title}**? Give the "
@@ -373,8 +331,5 @@ def _ask_rental(intent: Intent, options: tuple[dict, ...]) -> Reply:
 
 
 _HANDLERS: dict[str, Callable[[Intent, Work], Reply]] = {
-    "films": _films, "streaming": _streaming, "recommend": _recommend, "search": _search,
-    "titles": _titles, "film": _film, "stock": _stock, "customer": _customer,
-    "customer_rentals": _customer_rentals, "overdue": _overdue, "active": _active,
-    "rental": _rental, "rent": _rent, "return": _return,
+    "read": _read, "rent": _rent, "return": _return,
 }

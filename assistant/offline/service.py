@@ -33,7 +33,8 @@ from assistant.offline.lexicon import Lexicon, StoreLexicon
 class OfflineExecutionSettings(PromptExecutionSettings):
     """Settings of a request to the offline model: the functions it may call."""
 
-    available_functions: list[str] | None = None  # fully qualified names; None: no calls
+    # The declarations of the functions offered (KernelFunctionMetadata); None: no calls.
+    available_functions: list[Any] | None = Field(default=None, exclude=True)
 
 
 class OfflineChatService(ChatCompletionClientBase):
@@ -57,8 +58,7 @@ class OfflineChatService(ChatCompletionClientBase):
             if choice_type == FunctionChoiceType.NONE:
                 settings.available_functions = None
                 return
-            functions = configuration.available_functions or []
-            settings.available_functions = [f.fully_qualified_name for f in functions]
+            settings.available_functions = list(configuration.available_functions or [])
 
         return record
 

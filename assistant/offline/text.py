@@ -40,10 +40,74 @@ def words_of(name: str) -> tuple[str, ...]:
     return tuple(t for t in tokens(name) if t not in "@#?")
 
 
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19,
 }  # fmt: skip
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
+        "eighty": 80, "ninety": 90}
+NUMBER_WORDS = {**UNITS, **TENS}
+
+
+def _below_hundred(words: list[str], i: int) -> tuple[int | None, int]:
+    """ "fifty four", "fifty-four" (already split), "twelve", "7" at position i."""
+    if i >= len(words):
+        return None, i
+    word = words[i]
+    if word in TENS:
+        if i + 1 < len(words) and words[i + 1] in UNITS and 0 < UNITS[words[i + 1]] < 10:
+            return TENS[word] + UNITS[words[i + 1]], i + 2
+        return TENS[word], i + 1
+    if word in UNITS:
+        return UNITS[word], i + 1
+    return None, i
+
+
+def number_at(words: list[str], i: int) -> tuple[int | None, int]:
+    """A whole number at position i, in digits or in words, and where it ends:
+    "354", "three fifty four" (354), "one hundred and two", "twenty one", "a hundred",
+    "nineteen ninety nine" (1999), "two thousand six" (2006)."""
+    if i >= len(words):
+        return None, i
+    if words[i].isdigit() and len(words[i]) < 10:
+        return int(words[i]), i + 1
+    if words[i] in ("a", "one") and i + 1 < len(words) and words[i + 1] == "hundred":
+        first, end = 1, i + 1
+    else:
+        first, end = _below_hundred(words, i)
+    if first is None:
+        return None, i
+    word = words[end] if end < len(words) else ""
+    if word == "thousand":
+        total, end = first * 1000, end + 1
+        if end < len(words) and words[end] == "and":
+            end += 1
+        rest, after = _hundreds(words, end)
+        return (total + rest, after) if rest is not None else (total, end)
+    if word == "hundred":
+        total, end = first * 100, end + 1
+        if end < len(words) and words[end] == "and":
+            end += 1
+        rest, after = _below_hundred(words, end)
+        return (total + rest, after) if rest is not None else (total, end)
+    if 0 < first < 100 and (first < 10 or first in UNITS.values()) and word in TENS:
+        rest, after = _below_hundred(words, end)  # "three fifty four", "nineteen ninety"
+        return first * 100 + rest, after
+    return first, end
+
+
+def _hundreds(words: list[str], i: int) -> tuple[int | None, int]:
+    first, end = _below_hundred(words, i)
+    if first is None:
+        return None, i
+    if end < len(words) and words[end] == "hundred":
+        rest, after = _below_hundred(words, end + 2 if end + 1 < len(words)
+                                     and words[end + 1] == "and" else end + 1)
+        return first * 100 + (rest or 0), after if rest is not None else end + 1
+    return first, end
+
 
 ORDINALS = {
     "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
@@ -102,6 +166,10 @@ director directed directs oscar oscars award awards box office imdb review revie
 population planet meaning life explain define definition calculate math sum song lyrics
 author wrote written novel book books essay code program python bitcoin ever
 restaurant restaurants food hotel hotels nearby mean means stand stands
+convert conversion plus minus times divided multiply multiplied percent squared root
+cm km mm inch inches mile miles meter meters metre metres kg kilogram kilograms gram grams
+pound pounds ounce ounces feet foot yard yards liter liters litre litres gallon gallons
+celsius fahrenheit haiku limerick
 """)
 GENERAL_STARTS = _words(
     "who when where why how what which whats is are was were do does did can could "

@@ -7,6 +7,7 @@ the request that was asked about; anything else is a new request (offline.intent
 from dataclasses import replace
 
 from assistant.offline import text as t
+from assistant.offline.declarations import Tool
 from assistant.offline.dialogue import (
     FILLER,
     CustomerRef,
@@ -24,13 +25,14 @@ from assistant.offline.lexicon import Lexicon
 from assistant.offline.mentions import Mentions
 
 
-def understand(message: str, state: DialogueState, lexicon: Lexicon) -> Intent:
+def understand(message: str, state: DialogueState, lexicon: Lexicon,
+               tools: list[Tool]) -> Intent:
     m = Mentions.read(message, lexicon)
     if state.pending is not None:
         answered = _answer_to_question(m, state.pending, lexicon)
         if answered is not None:
             return answered
-    return classify(m, state, lexicon)
+    return classify(m, state, lexicon, tools)
 
 
 _ANSWER_FILLER = FILLER | t.CUSTOMER_WORDS | t.FILM_WORDS | {"rental", "id", "name", "email",

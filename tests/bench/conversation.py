@@ -160,10 +160,12 @@ TURNS: tuple[ClerkTurn, ...] = (
         ("Films-search_films", {"category": "Comedy", "max_rental_rate": 0.99}),
     ),)),
     ClerkTurn("tell me about the second one", (call(
-        ("Films-film_details", lambda m: {"film_id": listed("film_id", 2)(m)}),
+        ("Films-film_details", lambda m: {"title": listed("title", 2)(m),
+                                          "film_id": listed("film_id", 2)(m)}),
     ),)),
     ClerkTurn("is it in stock at store 2?", (call(
-        ("Films-film_availability", lambda m: {"film_id": record("film_id")(m), "store_id": 2}),
+        ("Films-film_availability", lambda m: {"title": record("title")(m),
+                                               "film_id": record("film_id")(m), "store_id": 2}),
     ),)),
     ClerkTurn("what is Mary Smith renting?", (
         call(("Customers-find_customer", {"query": "Mary Smith"})),
@@ -188,15 +190,18 @@ TURNS: tuple[ClerkTurn, ...] = (
         ("Films-search_films", {"about": "mad scientist"}),
     ),)),
     ClerkTurn("the first one: what's it about?", (call(
-        ("Films-film_summary", lambda m: {"film_id": listed("film_id", 1)(m)}),
-        ("Films-film_details", lambda m: {"film_id": listed("film_id", 1)(m)}),
+        ("Films-film_summary", lambda m: {"title": listed("title", 1)(m),
+                                          "film_id": listed("film_id", 1)(m)}),
+        ("Films-film_details", lambda m: {"title": listed("title", 1)(m),
+                                          "film_id": listed("film_id", 1)(m)}),
     ),)),
     ClerkTurn("films with ALIEN in the title", (call(
         ("Films-search_titles", {"title": "ALIEN"}),
         ("Films-find_film", {"title": "ALIEN"}),
     ),)),
     ClerkTurn("how long is the last one?", (call(
-        ("Films-film_details", lambda m: {"film_id": listed("film_id", -1, TITLE_SEARCH)(m)}),
+        ("Films-film_details", lambda m: {"title": listed("title", -1, TITLE_SEARCH)(m),
+                                          "film_id": listed("film_id", -1, TITLE_SEARCH)(m)}),
     ),)),
     ClerkTurn("rentals of customer 148", (call(
         ("Customers-customer_rentals", {"customer_id": 148, "limit": 10}),
@@ -209,7 +214,8 @@ TURNS: tuple[ClerkTurn, ...] = (
         ("Films-film_details", {"title": "ACADEMY DINOSAUR"}),
     ),)),
     ClerkTurn("is it in stock at store 1?", (call(
-        ("Films-film_availability", lambda m: {"film_id": record("film_id")(m), "store_id": 1}),
+        ("Films-film_availability", lambda m: {"title": record("title")(m),
+                                               "film_id": record("film_id")(m), "store_id": 1}),
     ),)),
     ClerkTurn("recommend something mature and cheap", (call(
         ("Films-recommend_films", {}),

@@ -1,0 +1,473 @@
+"""Reads, driven by the functions' own declarations.
+
+A message is read into values (a film, a customer, an actor, a category, ratings, a range
+of money, minutes or years, an order, a store, a page, ...; offline.mentions). Each value
+fits the parameters it can fill, judged from the parameter's name and type alone: a range
+of money fills `min_*`/`max_*` parameters whose name says rate, price or cost; an order
+fills an enum parameter with a matching value and `descending`; a customer fills
+`customer_id` (looked up first through `find_customer` when only a name is known) or the
+query of `find_customer`; a store fills the integer parameter that names a store; a yes/no
+parameter `streaming_only` is set when the clerk says streaming. The function chosen is the
+one whose parameters take the most of what was said and whose name and description share
+the most of the clerk's other words; whatever it cannot take is named in the answer.
+
+Adding a read function therefore needs no change here, as long as its parameters are named
+the way the store names things.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.offline import quantities as q
+from assistant.offline import text as t
+from assistant.offline.declarations import Tool, stem
+from assistant.offline.dialogue import (
+    CustomerRef,
+    DialogueState,
+    customer_named,
+    customer_of_item,
+    customer_of_state,
+    film_by_words,
+    film_named,
+    film_of_item,
+    film_of_state,
+    listed_item,
+    says_customer_pronoun,
+    says_film_pronoun,
+)
+from assistant.offline.lexicon import Lexicon
+from assistant.offline.mentions import Mentions
+
+# Clerks' words for what the declarations say: each maps to stems used in names and
+# descriptions of functions and parameters.
+SYNONYMS = {
+    "late": ("overdue",), "owe": ("overdue",), "overdu": ("overdue",), "due": ("overdue",),
+    "out": ("active", "open"), "current": ("open",), "currently": ("open",),
+    "now": ("open",), "moment": ("open",), "rent": ("rental",),
+    "renting": ("rental", "open", "active"),
+    "borrow": ("rental", "open"), "unreturned": ("active", "open"), "outstand": ("active",),
+    "cast": ("actor",), "star": ("actor",), "starr": ("actor",),
+    "shelf": ("stock", "shelf"), "available": ("stock", "shelf"), "availability": ("stock",),
+    "copy": ("copi", "stock"), "copi": ("copi", "stock"), "carry": ("stock",),
+    "inventory": ("stock",), "instock": ("stock",),
+    "movie": ("film",), "dvd": ("film",), "flick": ("film",), "picture": ("film",),
+    "client": ("customer",), "member": ("customer",), "account": ("customer",),
+    "history": ("history",), "ever": ("history",), "past": ("history",),
+    "info": ("detail", "everyth"), "information": ("detail", "everyth"),
+    "tell": ("detail", "everyth"), "describe": ("detail", "description"),
+    "plot": ("description",), "synopsi": ("description", "summary"),
+    "price": ("rate",), "cost": ("rate",), "much": ("rate",), "long": ("length",),
+    "runtime": ("length",), "recommend": ("recommend",), "suggest": ("recommend",),
+    "suggestion": ("recommend",), "worth": ("recommend",), "good": ("recommend",),
+    "stream": ("stream",), "online": ("stream",), "look": ("find",), "lookup": ("find",),
+    "search": ("find", "search"), "who's": ("actor",), "feature": ("feature",),
+    "about": ("description",),
+}
+
+# Words too common in requests to say which function is meant.
+_NOT_CUES = frozenset({
+    "a", "an", "the", "of", "to", "in", "on", "at", "is", "are", "was", "were", "be", "been",
+    "what", "whats", "which", "i", "me", "my", "we", "us", "our", "you", "your", "do", "does",
+    "did", "can", "could", "would", "will", "should", "please", "it", "its", "this", "that",
+    "these", "those", "and", "or", "for", "with", "there", "any", "some", "show", "list",
+    "give", "get", "have", "has", "got", "tell", "know", "want", "need", "see", "let", "lets",
+    "?", "#", "@",
+})
+
+
+@dataclass(frozen=True)
+class Value:
+    """Something the clerk said that a parameter may take."""
+
+    kind: str
+    value: Any
+    text: str  # in the clerk's words, to name it if nothing can use it
+    strong: bool = True  # False: a guess from loose words
+
+
+@dataclass(frozen=True)
+class Read:
+    """A call to a read function: its arguments, and what of the request it leaves out."""
+
+    tool: str
+    args: dict = field(default_factory=dict)
+    film: bool = False  # the film of the intent goes into title / film_id
+    customer: str | None = None  # the parameter the intent's customer goes into
+    unused: tuple[str, ...] = ()  # the clerk's words no parameter could take
+    focus: tuple[str, ...] = ()  # cue words, to put the field asked about first
+    asked: bool = False  # the clerk's words name what the function does ("overdue")
+
+
+# --- reading values ---------------------------------------------------------------------
+
+
+def values_of(m: Mentions, state: DialogueState, lexicon: Lexicon) -> list[Value]:
+    """What the message says that parameters may take, with references resolved."""
+    values: list[Value] = []
+    film = film_named(m, lexicon)
+    customer = customer_named(m, lexicon)
+    listed = listed_item(m, state)
+    if listed and listed[0] == "rentals" and not (film or customer):
+        if m.has_any(t.FILM_WORDS | t.STOCK_WORDS | t.DETAIL_WORDS) or m.has(
+                "tell", "about", "describe", "info", "information"):
+            film = film_of_item(*listed)  # "tell me about the first one": its film
+        else:
+            values.append(Value("rental", listed[1]["rental_id"], "that rental"))
+    elif listed and film is None and listed[0] == "films":
+        film = film_of_item(*listed)
+    elif listed and customer is None and listed[0] == "customers":
+        customer = customer_of_item(*listed)
+    if film is None and says_film_pronoun(m) and state.film:
+        film = film_of_state(state)
+    if customer is None and _says_person(m, state):
+        customer = customer_of_state(state) or CustomerRef()  # none yet: ask which
+    if film is not None:
+        values.append(Value("film", film, film.title or f"film {film.film_id}"))
+    elif m.title_words and _about_films(m):
+        phrase = _name_phrase(m) if _asks_for_a_film(m) else []
+        if phrase and [w for w in phrase if w not in ("of", "and")] != m.title_words:
+            name = " ".join(phrase)  # "do you have the godfather?": not GODFATHER DIARY
+            values.append(Value("unknown_film", name.upper(), name))
+        else:
+            ref = film_by_words(m.title_words)
+            values.append(Value("film", ref, ref.title, strong=False))
+    if customer is not None:
+        values.append(Value("customer", customer, customer.name or customer.query or "them"))
+    elif m.name_words and (_about_customers(m) or _only_names(m)):
+        words = " ".join(m.name_words)
+        values.append(Value("customer", CustomerRef(query=words), words, strong=False))
+    for actor in m.actors[:1]:
+        values.append(Value("actor", actor.entry.name, actor.entry.name))
+    if m.category:
+        values.append(Value("category", m.category, m.category))
+    if m.ratings:
+        values.append(Value("ratings", list(m.ratings), " or ".join(m.ratings)))
+    if m.language:
+        values.append(Value("language", m.language, m.language))
+    if m.feature:
+        values.append(Value("feature", m.feature, m.feature))
+    for bound in m.bounds:
+        values.append(Value("bound", bound, bound.text))
+    if m.order:
+        values.append(Value("order", m.order, m.order.text))
+    if m.topic:
+        values.append(Value("topic", m.topic, f"about {m.topic}", strong=_film_context(m)))
+    if m.title_query:
+        values.append(Value("title_words", m.title_query, f"'{m.title_query}' in the title"))
+    if m.store_id is not None:
+        values.append(Value("store", m.store_id, f"store {m.store_id}"))
+    for rental_id in m.rental_ids[:1]:
+        values.append(Value("rental", rental_id, f"rental {rental_id}"))
+    if m.limit:
+        values.append(Value("limit", m.limit, str(m.limit), strong=False))
+    if m.page:
+        values.append(Value("page", m.page, f"page {m.page}"))
+    if not values and not (m.name_words or m.title_words):
+        values.extend(_unknown_name(m))
+    return values
+
+
+def _says_person(m: Mentions, state: DialogueState) -> bool:
+    """ "she", "him", "the customer"; "them" only when the last list was not of films."""
+    if m.has("her", "him", "she", "he", "his", "hers") or m.phrase("the", "customer"):
+        return True
+    listing = state.listing.kind if state.listing else None
+    return says_customer_pronoun(m) and listing != "films" and state.customer is not None
+
+
+def _about_films(m: Mentions) -> bool:
+    return not m.name_words or m.has_any(t.FILM_WORDS | t.STOCK_WORDS | t.DETAIL_WORDS)
+
+
+def _about_customers(m: Mentions) -> bool:
+    return m.has_any(t.CUSTOMER_WORDS | t.RENTING_WORDS | t.OVERDUE_WORDS | t.RENTAL_WORDS
+                     | t.OPEN_WORDS)
+
+
+def _only_names(m: Mentions) -> bool:
+    """Nothing but a person's names and filler: "willie", "look up Prescott", "who is
+    Willie?" (not "how's your day going", nor "who was the first guy on the moon")."""
+    if m.first_word(everything=True) in ("how", "when", "where", "why", "what", "whats"):
+        return False
+    names = set(m.name_words)
+    return all(w in t.STOP or w in names or w in ("?", "find", "look", "lookup", "up")
+               for w in m.free())
+
+
+def _film_context(m: Mentions) -> bool:
+    """A topic is what a film is about only when films are what is asked for ("films about a
+    mad scientist"), not in "write a haiku about rainy days"."""
+    if m.has_any(t.GENERAL_MARKERS) and not m.has_any(t.FILM_WORDS):
+        return False
+    if m.topic_cue:
+        return m.has_any(t.FILM_WORDS | t.RENT_VERBS | t.STOCK_WORDS) or m.has(
+            "something", "anything", "stuff", "show", "find", "list", "any", "got", "have")
+    return m.first_word() not in ("who", "when", "where", "why", "how", "write", "compose")
+
+
+# Words of a request around a name the store doesn't know: "do we have <title> in stock?"
+_REQUEST_WORDS = (t.CUSTOMER_WORDS | t.RENT_VERBS | t.RENTING_WORDS | t.STOCK_WORDS
+                  | t.FILM_WORDS | t.OVERDUE_WORDS | t.RENTAL_WORDS | t.STORE_WORDS | {
+    "do", "does", "did", "we", "you", "i", "they", "he", "she", "have", "has", "got", "is",
+    "are", "any", "can", "could", "asking", "asked", "wants", "want", "looking", "for", "it",
+    "in", "on", "there", "please", "still", "find", "look", "lookup", "search", "show", "whats",
+    "what", "who", "where", "up", "?", "out", "right", "now", "renting", "of", "our", "us",
+})
+
+
+def _asks_for_a_film(m: Mentions) -> bool:
+    return m.has_any(t.STOCK_WORDS | t.RENT_VERBS | {"have", "got"}) and \
+        m.first_word() not in ("how", "why", "when", "where")
+
+
+def _name_phrase(m: Mentions) -> list[str]:
+    """The words of a name among the words of a request: "do we have back to the future"."""
+    free = m.free()
+    spots = [i for i, w in enumerate(free) if w not in t.COMMON and w.isalpha()
+             or w in m.loose]
+    if not spots:
+        return []
+    first, last = spots[0], spots[-1]
+    while first > 0 and free[first - 1] not in _REQUEST_WORDS:
+        first -= 1
+    while last + 1 < len(free) and free[last + 1] not in _REQUEST_WORDS:
+        last += 1
+    words = free[first:last + 1]
+    while words and words[0] in ("of", "to", "and", "a", "an"):
+        words = words[1:]
+    return words
+
+
+def _unknown_name(m: Mentions) -> list[Value]:
+    """A name the store doesn't know, in a request about customers or films: the lookup
+    then says that no one matches ("what is Zebulon Quux renting?"), or that the store
+    doesn't carry the film and which titles are closest ("do you have The Godfather?")."""
+    words = _name_phrase(m)
+    name = " ".join(words)
+    if _about_customers(m) and 1 <= len(words) <= 3 and not m.has_any(t.FILM_WORDS):
+        return [Value("customer", CustomerRef(query=name), name)]
+    if words and _asks_for_a_film(m):
+        return [Value("unknown_film", name.upper(), name)]
+    return []
+
+
+# --- what a value fills ---------------------------------------------------------------------
+
+
+def _quantity(param_words: tuple[str, ...]) -> str | None:
+    return next((q.QUANTITY_OF_WORD[w] for w in param_words if w in q.QUANTITY_OF_WORD), None)
+
+
+def fill(tool: Tool, value: Value) -> dict | None:
+    """The arguments this value gives this function, or None if it has no place for it."""
+    params = {p.name: p for p in tool.params}
+    kind, v = value.kind, value.value
+    if kind == "film":
+        if tool.noun == "film" and tool.required:  # a lookup: for a film not yet identified
+            return {tool.required[0].name: v.title} if v.title and not v.film_id else None
+        if "title" in params or "film_id" in params:
+            return {"__film__": True}
+        return None
+    if kind == "unknown_film":
+        return {tool.required[0].name: v} if tool.noun == "film" and tool.required else None
+    if kind == "customer":
+        if tool.noun == "customer" and tool.required:  # the query of a lookup
+            return {"__customer__": tool.required[0].name}
+        return {"__customer__": "customer_id"} if "customer_id" in params else None
+    if kind == "actor":
+        if tool.noun == "actor" and tool.required:
+            return {tool.required[0].name: v}
+        return {"actor": v} if "actor" in params else None
+    if kind in ("category", "language"):
+        return {kind: v} if kind in params else None
+    if kind == "feature":
+        name = next((p for p in params if "feature" in p), None)
+        return {name: v} if name else None
+    if kind == "ratings":
+        if "ratings" in params:
+            return {"ratings": v}
+        return {"rating": v[0]} if "rating" in params and len(v) == 1 else None
+    if kind == "bound":
+        return _bound_args(tool, v)
+    if kind == "order":
+        return _order_args(tool, v)
+    if kind == "topic":
+        return {"about": v} if "about" in params else None
+    if kind == "title_words":
+        name = next((p for p in params if p.startswith("title_")), None)
+        return {name: v} if name else None
+    if kind == "store":
+        name = next((p.name for p in tool.params if "store" in p.words and p.type == "integer"),
+                    None)
+        return {name: v} if name else None
+    if kind in ("rental", "page"):
+        return {f"{kind}_id" if kind == "rental" else kind: v} if (
+            (f"{kind}_id" if kind == "rental" else kind) in params) else None
+    if kind == "limit":
+        name = next((p for p in ("page_size", "limit") if p in params), None)
+        return {name: v} if name else None
+    return None
+
+
+def _bound_args(tool: Tool, bound: q.Bound) -> dict | None:
+    args = {}
+    for end, value in (("min", bound.low), ("max", bound.high)):
+        if value is None:
+            continue
+        name = next((p.name for p in tool.params if p.words[0] == end
+                     and _quantity(p.words[1:]) == bound.quantity), None)
+        if name is None:
+            return None
+        args[name] = float(value) if bound.quantity == q.MONEY else int(value)
+    return args
+
+
+def _order_args(tool: Tool, order: q.Order) -> dict | None:
+    for p in tool.params:
+        choice = next((e for e in p.enum if q.QUANTITY_OF_WORD.get(e) == order.quantity), None)
+        if choice is not None:
+            args = {p.name: choice}
+            if tool.param("descending"):
+                args["descending"] = order.descending
+            return args
+    return None
+
+
+def flags(tool: Tool, cues: set[str]) -> dict:
+    """Yes/no parameters ("streaming_only") the clerk's words switch on."""
+    args = {}
+    for p in tool.params:
+        if p.type != "boolean" or p.name == "descending":
+            continue
+        key = {stem(w) for w in p.words if w != "only"}
+        if key & cues:
+            args[p.name] = True
+    return args
+
+
+def cue_stems(m: Mentions) -> set[str]:
+    """The clerk's words that are not values, as stems, with what they stand for."""
+    found = set()
+    for word in m.free():
+        s = stem(word)
+        found.update(SYNONYMS.get(word, ()) + SYNONYMS.get(s, ()))
+        if word not in _NOT_CUES and word.isalpha():
+            found.add(s)
+    if m.phrase("who", "is", "in") or m.phrase("who", "in") or m.phrase("whos", "in"):
+        found.add("actor")
+    return found
+
+
+# --- choosing the function ----------------------------------------------------------------
+
+
+@dataclass
+class Choice:
+    tool: Tool
+    score: float
+    args: dict
+    used: list[Value]
+    unused: list[Value]
+    customer: str | None = None
+    film: bool = False
+
+
+def fits(tools: list[Tool], values: list[Value], cues: set[str]) -> list[Choice]:
+    """How well each read function takes the request, best first (a tie: the simplest)."""
+    reads = [tool for tool in tools if not tool.writes]
+    spread = {c: sum(1 for tool in reads if c in tool.name_stems | tool.text_stems)
+              for c in cues}
+    ranked = [(_fit(tool, values, cues, spread), position)
+              for position, tool in enumerate(reads)]
+    ranked.sort(key=lambda cp: (-cp[0].score, len(cp[0].tool.params), cp[1]))
+    return [choice for choice, _ in ranked]
+
+
+def choose(tools: list[Tool], values: list[Value], cues: set[str]) -> Choice | None:
+    """The read function that takes the most of the request, and its arguments."""
+    ranked = fits(tools, values, cues)
+    return ranked[0] if ranked else None
+
+
+def _fit(tool: Tool, values: list[Value], cues: set[str], spread: dict) -> Choice:
+    args, used, unused, customer, film = {}, [], [], None, False
+    required = {p.name for p in tool.required}
+    score = 0.0
+    for value in values:
+        given = fill(tool, value)
+        if given is None:
+            unused.append(value)
+            continue
+        used.append(value)
+        film = film or given.pop("__film__", False)
+        customer = given.pop("__customer__", None) or customer
+        args.update(given)
+        if required & (set(given) | {customer}) and not tool.noun and _asked_for(tool, cues):
+            score += 1.5  # what the function is about, not one of its optional filters
+    switched = flags(tool, cues)
+    args.update(switched)
+    score += len(switched)
+    score += sum(3.0 if v.strong else 1.0 for v in used)
+    score -= sum(4.0 if v.strong else 0.5 for v in unused)
+    for c in cues:
+        if spread.get(c):
+            if c in tool.name_stems:
+                score += 2.0 / spread[c]
+            elif c in tool.text_stems:
+                score += 1.0 / spread[c]
+    filled = set(args) | ({customer} if customer else set()) | (
+        {"title", "film_id"} if film else set())
+    missing = [p for p in tool.required if p.name not in filled]
+    score -= 6.0 * len(missing)
+    if tool.noun and not tool.required:
+        score -= 1.0
+    return Choice(tool, score, args, used, unused, customer, film)
+
+
+_ENTITY_STEMS = {"customer", "film", "actor", "rental", "store"}
+
+
+def _asked_for(tool: Tool, cues: set[str]) -> bool:
+    """The clerk's words name what the function does, beyond the thing it is about."""
+    return bool((cues - _ENTITY_STEMS) & (tool.name_stems | tool.text_stems))
+
+
+_KIND_WORDS = {"film": "the film", "unknown_film": "the title", "customer": "the customer",
+               "actor": "the actor", "category": "the category", "ratings": "rated",
+               "bound": "", "order": "", "store": "", "rental": "", "topic": "films"}
+
+
+def understood(values: list[Value]) -> tuple[tuple[str, str], ...]:
+    """What was understood, in words: (("the film", "ALIEN CENTER"), ...)."""
+    return tuple((_KIND_WORDS.get(v.kind, ""), v.text) for v in values if v.text)
+
+
+def unanswered(tools: list[Tool], choice: Choice, m: Mentions) -> set[str]:
+    """The clerk's own words (not what they may stand for) that name what another function
+    does, not this one: "who rented ALIEN CENTER?" names rentals; a film's details don't
+    answer it."""
+    said = {stem(w) for w in m.free() if w not in _NOT_CUES and w.isalpha()}
+    named = {s for tool in tools if not tool.writes for s in tool.name_stems}
+    own = choice.tool.name_stems | choice.tool.text_stems
+    return (said & named) - own - _ENTITY_STEMS - {"find", "search"}
+
+
+def plan_read(m: Mentions, state: DialogueState, lexicon: Lexicon,
+              tools: list[Tool]) -> tuple[Read | None, list[Value]] | None:
+    """The read this message asks for and the values it uses; None when it asks for none of
+    the functions; (None, values) when it asks what none of them answers."""
+    values = values_of(m, state, lexicon)
+    cues = cue_stems(m)
+    choice = choose(tools, values, cues)
+    if choice is None:
+        return None
+    if not any(v.strong for v in choice.used) and choice.score < 1.0:
+        return None
+    focus = tuple(sorted(cues))
+    asked = _asked_for(choice.tool, cues)
+    if not asked and unanswered(tools, choice, m):
+        return None, choice.used
+    read = Read(choice.tool.name, choice.args, film=choice.film, customer=choice.customer,
+                unused=tuple(v.text for v in choice.unused if v.strong), focus=focus,
+                asked=asked)
+    return read, choice.used

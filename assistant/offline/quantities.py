@@ -1,0 +1,326 @@
+"""Quantities in what the clerk types: money, lengths, years and their bounds, and orders.
+
+"under $5 over $4", "shorter than an hour and a half", "between 60 and 90 minutes", "from
+2006", "released after 2005", "the cheapest", "the longest". A bound is a range of one
+quantity (either end may be open); an order is a quantity and a direction. Which function
+parameter takes them is decided from the parameters' own names (offline.engine).
+"""
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from assistant.offline.text import UNITS, number_at
+
+MONEY, MINUTES, YEAR, POPULARITY, TITLE = "money", "minutes", "year", "popularity", "title"
+
+# Which quantity a parameter or sort key is about, from a word of its name.
+QUANTITY_OF_WORD = {
+    "rate": MONEY, "price": MONEY, "cost": MONEY, "fee": MONEY, "amount": MONEY,
+    "length": MINUTES, "minutes": MINUTES, "runtime": MINUTES, "duration": MINUTES,
+    "year": YEAR, "popularity": POPULARITY, "rentals": POPULARITY, "title": TITLE,
+}  # fmt: skip
+
+STEP = {MONEY: Decimal("0.01"), MINUTES: 1, YEAR: 1}  # "under $5" is at most $4.99
+
+_BELOW = {"under", "below", "less", "cheaper", "shorter", "lower", "beneath", "before",
+          "earlier", "older", "within"}
+_ABOVE = {"over", "above", "more", "longer", "dearer", "pricier", "after", "later", "newer",
+          "greater", "higher", "exceeding"}
+_AT_MOST = [("at", "most"), ("up", "to"), ("no", "more"), ("not", "more"), ("max",),
+            ("maximum",), ("or", "less"), ("or", "under"), ("tops",), ("or", "cheaper"),
+            ("or", "shorter"), ("or", "earlier"), ("or", "before")]
+_AT_LEAST = [("at", "least"), ("min",), ("minimum",), ("or", "more"), ("or", "over"),
+             ("or", "longer"), ("or", "later"), ("or", "after"), ("and", "up"), ("plus",),
+             ("since",), ("no", "less"), ("not", "less")]
+_DOLLARS = {"dollar", "dollars", "bucks", "buck", "usd"}
+_CENTS = {"cents", "cent"}
+_MINUTE_WORDS = {"minutes", "minute", "min", "mins"}
+_HOUR_WORDS = {"hours", "hour", "hr", "hrs", "h"}
+
+
+@dataclass(frozen=True)
+class Amount:
+    quantity: str  # MONEY, MINUTES or YEAR
+    value: Decimal | int
+    start: int
+    end: int  # position after the last word
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A range of one quantity; low and high are inclusive, either may be None."""
+
+    quantity: str
+    low: Decimal | int | None
+    high: Decimal | int | None
+    positions: tuple[int, ...]
+    text: str  # the clerk's own words, to name it if no function can use it
+
+
+@dataclass(frozen=True)
+class Order:
+    quantity: str  # MONEY, MINUTES, YEAR, POPULARITY or TITLE
+    descending: bool
+    positions: tuple[int, ...]
+    text: str
+
+
+# --- amounts -------------------------------------------------------------------------------
+
+
+def amount_at(words: list[str], i: int) -> Amount | None:
+    """Money, a length or a year starting at position i."""
+    word = words[i]
+    after = words[i + 1] if i + 1 < len(words) else ""
+    if word.startswith("$") and _decimal(word[1:]) is not None:
+        return Amount(MONEY, _decimal(word[1:]), i, i + 1)
+    duration = _duration_at(words, i)
+    if duration is not None:
+        return duration
+    if word in ("a", "an") and after in _DOLLARS:
+        return Amount(MONEY, Decimal(1), i, i + 2)
+    if _decimal(word) is not None and "." in word and after not in _MINUTE_WORDS | _HOUR_WORDS:
+        return Amount(MONEY, _decimal(word), i, i + 2 if after in _DOLLARS else i + 1)
+    number, end = number_at(words, i)
+    if number is None:
+        return None
+    unit = words[end] if end < len(words) else ""
+    if unit in _DOLLARS:
+        cents, stop = number_at(words, end + 1)  # "two dollars fifty"
+        if cents is not None and cents < 100 and stop <= len(words):
+            return Amount(MONEY, Decimal(number) + Decimal(cents) / 100, i, stop)
+        return Amount(MONEY, Decimal(number), i, end + 1)
+    if unit in _CENTS:
+        return Amount(MONEY, Decimal(number) / 100, i, end + 1)
+    if 1900 <= number <= 2100 and words[i].isdigit():
+        return Amount(YEAR, number, i, end)
+    return None
+
+
+def _duration_at(words: list[str], i: int) -> Amount | None:
+    """ "90 minutes", "2 hours", "an hour and a half", "1.5 hours", "half an hour",
+    "two and a half hours", "3h"."""
+    w = words
+    if w[i] == "half" and w[i + 1:i + 3] in (["an", "hour"], ["a", "hour"]):
+        return Amount(MINUTES, 30, i, i + 3)
+    if w[i] in ("an", "a") and i + 1 < len(w) and w[i + 1] in _HOUR_WORDS:
+        hours, end = Decimal(1), i + 2
+    else:
+        value = _decimal(w[i]) if re.fullmatch(r"[0-9]+\.[0-9]+", w[i]) else None
+        end = i + 1
+        if value is None:
+            number, end = number_at(w, i)
+            if number is None:
+                match = re.fullmatch(r"([0-9]+)(h|hr|hrs|min|mins)", w[i])
+                if not match:
+                    return None
+                n = int(match.group(1))
+                return Amount(MINUTES, n * 60 if match.group(2).startswith("h") else n, i, i + 1)
+            value = Decimal(number)
+        half = w[end:end + 3] == ["and", "a", "half"]
+        if half and end + 3 < len(w) and w[end + 3] in _HOUR_WORDS:
+            return Amount(MINUTES, int((value + Decimal("0.5")) * 60), i, end + 4)
+        unit = w[end] if end < len(w) else ""
+        if unit in _MINUTE_WORDS:
+            return Amount(MINUTES, int(value), i, end + 1)
+        if unit not in _HOUR_WORDS:
+            return None
+        hours, end = value, end + 1
+    if w[end:end + 3] == ["and", "a", "half"]:
+        hours, end = hours + Decimal("0.5"), end + 3
+    elif w[end:end + 2] == ["and", "half"]:
+        hours, end = hours + Decimal("0.5"), end + 2
+    else:
+        extra, stop = number_at(w, end + 1 if w[end:end + 1] == ["and"] else end)
+        if extra is not None and stop < len(w) and w[stop] in _MINUTE_WORDS:
+            return Amount(MINUTES, int(hours * 60) + extra, i, stop + 1)
+    return Amount(MINUTES, int(hours * 60), i, end)
+
+
+def _decimal(text: str) -> Decimal | None:
+    return Decimal(text) if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text) else None
+
+
+# --- bounds ----------------------------------------------------------------------------------
+
+
+def bounds(words: list[str], taken: set[int]) -> list[Bound]:
+    """Every bound the message states, each with the positions of the words it takes."""
+    found: list[Bound] = []
+    i = 0
+    while i < len(words):
+        if i in taken:
+            i += 1
+            continue
+        bound = _range_at(words, i)
+        if bound is None:
+            amount = amount_at(words, i)
+            bound = _bound(words, amount) if amount else None
+        if bound is None:
+            i += 1
+            continue
+        found.append(bound)
+        i = max(bound.positions) + 1
+    return found
+
+
+def _range_at(words: list[str], i: int) -> Bound | None:
+    """ "between 60 and 90 minutes", "from $1 to $3", "60 to 90 minutes", "2000-2005"."""
+    lead = words[i] in ("between", "from")
+    start = i + 1 if lead else i
+    if start >= len(words):
+        return None
+    low = amount_at(words, start)
+    number, end = number_at(words, start)
+    if low is not None:
+        end = low.end
+    elif number is None:
+        return None
+    joint = words[end] if end < len(words) else ""
+    if joint not in ("and", "to", "through", "until", "till", "or") or (
+        joint == "and" and words[i] != "between"
+    ) or (joint == "or" and low is not None):
+        return None
+    high = amount_at(words, end + 1) if end + 1 < len(words) else None
+    if high is None:
+        return None
+    if low is None or low.quantity != high.quantity:
+        if low is not None and low.quantity == YEAR:
+            return None
+        low_value = Decimal(number) if high.quantity == MONEY else number
+        if number is None:
+            return None
+    else:
+        low_value = low.value
+    return Bound(high.quantity, min(low_value, high.value), max(low_value, high.value),
+                 tuple(range(i, high.end)), " ".join(words[i:high.end]))
+
+
+_SHORT_BEFORE = {"than", "to", "of", "for", "is", "are", "costing", "runs", "running",
+                 "lasting", "released", "made", "in", "from", "rent", "rents", "cost", "costs",
+                 "around", "about", "roughly", "approximately", "exactly", "just", "only",
+                 "a", "an", "the", "be", "was", "were", "that", "which", "and"}
+
+
+def _side_before(words: list[str], i: int) -> tuple[str | None, int]:
+    """The comparison said before position i ("under", "at least", "no more than")."""
+    for k in range(i - 1, max(-1, i - 5), -1):
+        pair = tuple(words[k - 1:k + 1]) if k > 0 else ()
+        if pair in _AT_MOST or pair in (("no", "later"), ("not", "after")):
+            return "high", k - 1
+        if pair in _AT_LEAST or pair in (("no", "earlier"), ("not", "before")):
+            return "low", k - 1
+        if (words[k],) in _AT_MOST:
+            return "high", k
+        if (words[k],) in _AT_LEAST:
+            return "low", k
+        negated = k > 0 and words[k - 1] in ("no", "not")  # "no longer than": at most
+        if words[k] in _BELOW:
+            return ("low", k - 1) if negated else ("high_strict", k)
+        if words[k] in _ABOVE:
+            return ("high", k - 1) if negated else ("low_strict", k)
+        if words[k] not in _SHORT_BEFORE:
+            break
+    return None, i
+
+
+def _bound(words: list[str], amount: Amount) -> Bound | None:
+    i, end = amount.start, amount.end
+    side, first = _side_before(words, i)
+    last = end
+    if side is None:
+        after = tuple(words[end:end + 2])
+        for tail in _AT_MOST + _AT_LEAST:
+            if after[:len(tail)] == tail and tail != ("since",):
+                side, last = ("high" if tail in _AT_MOST else "low"), end + len(tail)
+                break
+    exact = side is None and i > 0 and words[i - 1] in ("for", "at", "costing", "exactly")
+    if side == "high_strict" and words[first] == "within":
+        side = "high"
+    value = amount.value
+    step = STEP[amount.quantity]
+    text, positions = " ".join(words[first:last]), tuple(range(first, last))
+    if side == "high_strict":
+        return Bound(amount.quantity, None, value - step, positions, text)
+    if side == "low_strict":
+        return Bound(amount.quantity, value + step, None, positions, text)
+    if side == "high":
+        return Bound(amount.quantity, None, value, positions, text)
+    if side == "low":
+        return Bound(amount.quantity, value, None, positions, text)
+    # No comparison: a year is that year; money is the most it may cost ("$1 films");
+    # a length is about that long.
+    lead = i - 1 if i > 0 and words[i - 1] in ("from", "in", "of", "around", "about") else i
+    text, positions = " ".join(words[lead:end]), tuple(range(lead, end))
+    if amount.quantity == YEAR:
+        return Bound(YEAR, value, value, positions, text)
+    if amount.quantity == MONEY:  # "$1 films": at most; "dramas that rent for 4.99": that
+        return Bound(MONEY, value if exact else None, value, positions, text)
+    return Bound(MINUTES, max(0, value - 5), value + 5, positions, text)
+
+
+# --- decades -------------------------------------------------------------------------------
+
+_DECADE_WORDS = {"twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60,
+                 "seventies": 70, "eighties": 80, "nineties": 90}
+
+
+def decade(words: list[str], taken: set[int]) -> Bound | None:
+    """ "from the 90s", "the nineties", "2000s"."""
+    for i, word in enumerate(words):
+        if i in taken:
+            continue
+        match = re.fullmatch(r"(19|20)?([0-9])0s", word)
+        if match:
+            start = int((match.group(1) or "19") + match.group(2) + "0")
+        elif word in _DECADE_WORDS:
+            start = 1900 + _DECADE_WORDS[word]
+        else:
+            continue
+        first = i - 1 if i > 0 and words[i - 1] == "the" else i
+        first = first - 1 if first > 0 and words[first - 1] in ("from", "in", "of") else first
+        return Bound(YEAR, start, start + 9, tuple(range(first, i + 1)),
+                     " ".join(words[first:i + 1]))
+    return None
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+_SUPERLATIVES = {
+    "cheapest": (MONEY, False), "priciest": (MONEY, True), "dearest": (MONEY, True),
+    "longest": (MINUTES, True), "shortest": (MINUTES, False), "newest": (YEAR, True),
+    "latest": (YEAR, True), "oldest": (YEAR, False), "earliest": (YEAR, False),
+    "alphabetical": (TITLE, False), "alphabetically": (TITLE, False),
+}  # fmt: skip
+_MOST = {
+    "expensive": (MONEY, True), "popular": (POPULARITY, True), "rented": (POPULARITY, True),
+    "recent": (YEAR, True), "watched": (POPULARITY, True), "wanted": (POPULARITY, True),
+}  # fmt: skip
+
+
+def order(words: list[str], taken: set[int]) -> Order | None:
+    """The order a superlative asks for: "the cheapest" -> money, ascending."""
+    for i, word in enumerate(words):
+        if i in taken:
+            continue
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if word in _SUPERLATIVES:
+            quantity, descending = _SUPERLATIVES[word]
+            span = (i, i + 1) if after == "first" else (i,)  # "longest first"
+            return Order(quantity, descending, span, " ".join(words[i:i + len(span)]))
+        if word in ("most", "least") and after in _MOST:
+            quantity, descending = _MOST[after]
+            return Order(quantity, descending if word == "most" else not descending,
+                         (i, i + 1), f"{word} {after}")
+        if word in ("top", "best", "hottest") and after in ("rented", "renting", "sellers",
+                                                            "rentals", "films", "movies", ""):
+            return Order(POPULARITY, True, (i,), word)
+        if word == "by" and (after in QUANTITY_OF_WORD or after == "name"):
+            quantity = QUANTITY_OF_WORD.get(after, TITLE)
+            return Order(quantity, quantity in (POPULARITY,), (i, i + 1), f"by {after}")
+    return None
+
+
+__all__ = ["MONEY", "MINUTES", "YEAR", "POPULARITY", "TITLE", "Bound", "Order", "UNITS",
+           "amount_at", "bounds", "decade", "order"]

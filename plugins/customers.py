@@ -1,11 +1,12 @@
-"""Customers plugin: find a customer, and what they have rented."""
+"""Customers plugin: find a customer, what they have rented, and what they have paid."""
 
 from typing import Annotated
 
 from semantic_kernel.functions import kernel_function
 
-from assistant import customers, rentals
+from assistant import customers, payments, rentals
 from assistant.db import Database
+from assistant.models import Money
 from assistant.rentals import RentalFilter
 from plugins.results import (
     Ambiguous,
@@ -14,8 +15,19 @@ from plugins.results import (
     CustomerRentals,
     Failure,
     RentalBrief,
+    StoreResult,
     rows,
 )
+
+
+class CustomerPayments(StoreResult):
+    """A customer's payments: how many and how much in all, and one page, newest first."""
+
+    customer: CustomerBrief
+    payments_count: int
+    total_paid: Money
+    page: int
+    payments: list[payments.Payment]
 
 
 class CustomersPlugin:
@@ -61,3 +73,23 @@ class CustomersPlugin:
             )
         return CustomerRentals(customer=CustomerBrief.of(found[0]), open_only=open_only,
                                rentals=[RentalBrief.of(line) for line in lines])
+
+    @kernel_function(
+        name="customer_payments",
+        description="What a customer has paid the store: the total of their payments, how "
+        "many there are, and the latest ones (amount, date, rental), newest first; paged.",
+    )
+    async def customer_payments(
+        self,
+        customer_id: Annotated[int, "The customer's id (use find_customer first)"],
+        page: Annotated[int, "Page number, 1 for the first"] = 1,
+    ) -> CustomerPayments | Failure:
+        size, page = 10, max(1, page)
+        async with self.database.reading() as conn:
+            found = await customers.find_customers(conn, str(customer_id), limit=1)
+            if not found:
+                return Failure(error=f"Customer with ID {customer_id} not found")
+            history = await payments.payment_history(conn, customer_id, (page - 1) * size, size)
+        return CustomerPayments(customer=CustomerBrief.of(found[0]),
+                                payments_count=history.count, total_paid=history.total,
+                                page=page, payments=history.payments)

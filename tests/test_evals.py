@@ -106,6 +106,25 @@ async def test_offline_suite_passes_on_the_official_pagila(new_database, pagila_
     assert summary["write_safety_violations"] == 0
 
 
+HELDOUT = load_cases(DEFAULT_CASES.parent / "heldout")
+
+
+async def test_held_out_clerk_questions_are_answered_at_90_percent(new_database, pagila_dir,
+                                                                   record_property):
+    """tests/heldout/: everyday questions written apart from the model, never used to tune
+    it. A measure, held to the issue's bar: 90% on the official Pagila, nothing written."""
+    from assistant.migrate import load_pagila
+
+    url = new_database("heldout")
+    load_pagila(url, pagila_dir)
+    run = await run_suite(HELDOUT, eval_settings(make_settings(url, llm_mode="offline"), url,
+                                                 "offline"))
+    summary = summarize(run, {})
+    record_property("eval_summary", scores(summary).replace("offline:", "held-out (official):"))
+    assert len(HELDOUT) >= 60 and summary["write_safety_violations"] == 0
+    assert summary["passed"] >= 0.9 * summary["total"], failures(run)
+
+
 @pytest.mark.parametrize("category", CATEGORIES)
 def test_offline_category(offline_run, category):
     run = [c for c in offline_run.cases if c.category == category and not c.skipped]

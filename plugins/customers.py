@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from semantic_kernel.functions import kernel_function
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assistant import customers, payments, rentals
 from assistant.db import Database
@@ -28,6 +29,17 @@ class CustomerPayments(StoreResult):
     total_paid: Money
     page: int
     payments: list[payments.Payment]
+
+
+CustomerId = Annotated[int, "The customer's id (use find_customer first)"]
+
+
+async def customer_by_id(conn: AsyncConnection, customer_id: int) -> CustomerBrief | Failure:
+    """The customer, or the error the model passes on (never a guess)."""
+    found = await customers.find_customers(conn, str(customer_id), limit=1)
+    if not found:
+        return Failure(error=f"Customer with ID {customer_id} not found")
+    return CustomerBrief.of(found[0])
 
 
 class CustomersPlugin:
@@ -60,18 +72,18 @@ class CustomersPlugin:
     )
     async def customer_rentals(
         self,
-        customer_id: Annotated[int, "The customer's id (use find_customer first)"],
+        customer_id: CustomerId,
         open_only: Annotated[bool, "Only rentals not yet returned"] = False,
         limit: Annotated[int, "How many rentals to return (1 to 25)"] = 10,
     ) -> CustomerRentals | Failure:
         async with self.database.reading() as conn:
-            found = await customers.find_customers(conn, str(customer_id), limit=1)
-            if not found:
-                return Failure(error=f"Customer with ID {customer_id} not found")
+            customer = await customer_by_id(conn, customer_id)
+            if isinstance(customer, Failure):
+                return customer
             lines = await rentals.rental_lines(
                 conn, RentalFilter(customer_id, open_only=open_only), limit=rows(limit)
             )
-        return CustomerRentals(customer=CustomerBrief.of(found[0]), open_only=open_only,
+        return CustomerRentals(customer=customer, open_only=open_only,
                                rentals=[RentalBrief.of(line) for line in lines])
 
     @kernel_function(
@@ -81,15 +93,15 @@ class CustomersPlugin:
     )
     async def customer_payments(
         self,
-        customer_id: Annotated[int, "The customer's id (use find_customer first)"],
+        customer_id: CustomerId,
         page: Annotated[int, "Page number, 1 for the first"] = 1,
     ) -> CustomerPayments | Failure:
         size, page = 10, max(1, page)
         async with self.database.reading() as conn:
-            found = await customers.find_customers(conn, str(customer_id), limit=1)
-            if not found:
-                return Failure(error=f"Customer with ID {customer_id} not found")
+            customer = await customer_by_id(conn, customer_id)
+            if isinstance(customer, Failure):
+                return customer
             history = await payments.payment_history(conn, customer_id, (page - 1) * size, size)
-        return CustomerPayments(customer=CustomerBrief.of(found[0]),
+        return CustomerPayments(customer=customer,
                                 payments_count=history.count, total_paid=history.total,
                                 page=page, payments=history.payments)

@@ -15,16 +15,23 @@ What it does:
    concurrency 16 right after ours, and film by id c=16 against the INFO-logging server;
 4. prints a markdown table (also written to artifacts/bench.md) and PASS/MISS per target, and
    counts the database connections opened during each measured run (pool churn);
-5. plays a scripted 20-turn chat conversation through the real agents against a scripted
+5. times chat turns on our server with the offline model (LLM_MODE=offline): 18 fixed
+   questions of 8 kinds (catalogue, film details, customer, rentals, overdue, money, a film not
+   carried, general) through POST /api/v1/ai/handoff, one at a time with http.client, once to
+   warm up (the first turn loads the store's vocabulary) and then 5 rounds; reports p50/p95 per
+   kind and overall (target: overall p50 <= 50 ms) and whether the expected agent answered;
+6. plays a scripted 20-turn chat conversation through the real agents against a scripted
    OpenAI-compatible server (tests/bench/conversation.py) and reports what each turn sends
    the model (requests, bytes, estimated tokens).
 
-About 4 minutes with the defaults (the conversation takes about 20 s). Our server's output goes
-to artifacts/bench-ours.log, the floor's to artifacts/bench-floor.log.
+About 4 minutes with the defaults (the chat turns take about 5 s, the conversation about
+20 s). Our server's output goes to artifacts/bench-ours.log, the floor's to
+artifacts/bench-floor.log.
 
 Exit status: 0 unless a request failed (non-2xx/3xx responses or socket errors reported by wrk,
-or a pre-check request that did not answer 200) or the harness itself failed. Missed targets are
-reported, not fatal.
+a pre-check request that did not answer 200, or a chat turn that did not answer 200 with a
+non-empty answer) or the harness itself failed. Missed targets and chat turns answered by an
+unexpected agent are reported, not fatal.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import argparse
 import contextlib
 import http.client
 import json
+import math
 import os
 import platform
 import re
@@ -73,6 +81,26 @@ CASES = (
 )
 LOGGING_CASE = "film by id"
 
+CHAT_P50_TARGET_MS = 50.0  # overall, offline model, one turn at a time
+CHAT_ROUNDS = 5  # measured turns per question, after one warm-up round
+CHAT_QUESTIONS = {  # kind -> questions, on the official Pagila
+    "catalogue": ("comedies under $1", "R-rated horror under an hour and a half",
+                  "the longest dramas from 2006", "films with penelope guiness"),
+    "film details": ("tell me about ACADEMY DINOSAUR", "who is in ACADEMY DINOSAUR?",
+                     "is ACADEMY DINOSAUR in stock at store 2?"),
+    "customer": ("find customer MARY.SMITH@sakilacustomer.org", "what is Mary Smith renting?",
+                 "customer three fifty four"),
+    "rentals": ("what's out at store 2?", "rental 12971"),
+    "overdue": ("what's overdue?", "is Mary Smith late with anything?"),
+    "money": ("how much has Mary Smith paid us?",),
+    "not carried": ("do you have The Godfather?",),
+    "general": ("who painted the Mona Lisa?", "hi there"),
+}  # fmt: skip
+
+
+def expected_agent(kind: str) -> str:
+    return "LLMAgent" if kind == "general" else "SearchAgent"
+
 
 @dataclass
 class Result:
@@ -87,6 +115,13 @@ class Result:
     @property
     def errors(self) -> int:
         return self.non_2xx + sum(self.socket_errors.values())
+
+
+@dataclass
+class ChatResult:
+    first_ms: float  # the very first turn: it loads the store's vocabulary
+    ms: dict[str, list[float]] = field(default_factory=dict)  # kind -> every measured turn
+    wrong: dict[str, str] = field(default_factory=dict)  # question -> the agent that answered
 
 
 class BenchError(Exception):
@@ -147,6 +182,16 @@ def get(port: int, path: str, timeout: float = 10) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
         conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def post_json(port: int, path: str, payload: dict, timeout: float = 30) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("POST", path, json.dumps(payload), {"content-type": "application/json"})
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -411,6 +456,86 @@ def git_commit() -> str:
         return "unknown"
 
 
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank percentile."""
+    ranked = sorted(values)
+    return ranked[max(0, math.ceil(q / 100 * len(ranked)) - 1)]
+
+
+def ask(server: Server, question: str) -> tuple[float, str]:
+    """One chat turn through POST /api/v1/ai/handoff: (milliseconds, the agent that answered).
+    A non-200 or an empty answer fails the bench."""
+    started = time.perf_counter()
+    status, body = post_json(server.port, "/api/v1/ai/handoff", {"question": question})
+    ms = 1000 * (time.perf_counter() - started)
+    if status != 200:
+        raise BenchError(f"{server.name} handoff {question!r} -> {status}: {body[:300]!r}")
+    answer = json.loads(body)
+    if not answer["answer"].strip():
+        raise BenchError(f"{server.name} handoff {question!r}: empty answer")
+    return ms, answer["agent"]
+
+
+def measure_chat(server: Server) -> ChatResult:
+    """Every question once to warm up, then CHAT_ROUNDS rounds of them, one turn at a time."""
+    if (mode := check(server, "/health")["llm_mode"]) != "offline":
+        raise BenchError(f"{server.name} runs LLM_MODE={mode}, not the offline model")
+    questions = [(kind, q) for kind, qs in CHAT_QUESTIONS.items() for q in qs]
+    print(f"chat: {len(questions)} questions x {CHAT_ROUNDS} rounds through "
+          "POST /api/v1/ai/handoff ...", flush=True)  # fmt: skip
+    result = ChatResult(first_ms=ask(server, questions[0][1])[0])
+    for _, question in questions[1:]:
+        ask(server, question)
+    for _ in range(CHAT_ROUNDS):
+        for kind, question in questions:
+            ms, agent = ask(server, question)
+            result.ms.setdefault(kind, []).append(ms)
+            if agent != expected_agent(kind):
+                result.wrong[question] = agent
+    for kind, values in result.ms.items():
+        print(f"  {kind:<13} p50 {percentile(values, 50):7.2f} ms  "
+              f"p95 {percentile(values, 95):7.2f} ms", flush=True)  # fmt: skip
+    for question, agent in result.wrong.items():
+        print(f"  WRONG AGENT: {question!r} answered by {agent}", flush=True)
+    return result
+
+
+def chat_section(chat: ChatResult) -> tuple[str, str]:
+    """The chat turns' section of the report, and its target's verdict."""
+    every = [ms for values in chat.ms.values() for ms in values]
+    p50 = percentile(every, 50)
+    verdict = (f"{'PASS' if p50 <= CHAT_P50_TARGET_MS else 'MISS'}  chat turns: overall p50 "
+               f"{fmt(p50)} ms (target <= {CHAT_P50_TARGET_MS:g} ms)")  # fmt: skip
+    lines = [
+        "## Chat turns through POST /api/v1/ai/handoff (offline model)",
+        "",
+        "Our server above (LLM_MODE=offline), one turn at a time over http.client, a new "
+        "connection per turn. After a warm-up round (the first turn, which loads the store's "
+        f"vocabulary, took {fmt(chat.first_ms, 0)} ms), each question {CHAT_ROUNDS} times; "
+        "nearest-rank percentiles of the whole request.",
+        "",
+        "| kind | questions | p50 ms | p95 ms | agent |",
+        "| --- | --- | ---: | ---: | --- |",
+    ]
+    for kind, questions in CHAT_QUESTIONS.items():
+        values = chat.ms[kind]
+        wrong = [f"WRONG: {q!r} by {chat.wrong[q]}" for q in questions if q in chat.wrong]
+        lines.append(
+            f"| {kind} | {'; '.join(questions)} | {fmt(percentile(values, 50))} "
+            f"| {fmt(percentile(values, 95))} | {'; '.join(wrong) or expected_agent(kind)} |"
+        )
+    agents = f"{len(chat.wrong)} wrong" if chat.wrong else "all as expected"
+    lines += [
+        f"| **overall** | {sum(map(len, CHAT_QUESTIONS.values()))} questions, {len(every)} "
+        f"turns | **{fmt(p50)}** | {fmt(percentile(every, 95))} | {agents} |",
+        "",
+        "Target:",
+        "",
+        f"- {verdict}",
+    ]
+    return "\n".join(lines) + "\n", verdict
+
+
 def play_conversation(url: str) -> tuple[str, bool]:
     """The chat conversation's section of the report, and whether it played as scripted."""
     from conversation import section
@@ -446,6 +571,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--no-floor", action="store_true", help="skip the floor app")
     p.add_argument("--no-logging", action="store_true", help="skip the INFO-logging run")
+    p.add_argument("--no-chat", action="store_true",
+                   help="skip the chat turns through POST /api/v1/ai/handoff")
     p.add_argument("--no-conversation", action="store_true",
                    help="skip the scripted chat conversation")
     p.add_argument(
@@ -507,7 +634,7 @@ def main(argv: list[str] | None = None) -> int:
         ours = Server(
             "ours",
             [*serve, str(free_port())],
-            {"PAGILA_DSN": url, "LOG_LEVEL": "WARNING"},
+            {"PAGILA_DSN": url, "LOG_LEVEL": "WARNING", "LLM_MODE": "offline"},
             logs / "bench-ours.log",
         )
         servers.append(ours)
@@ -559,6 +686,7 @@ def main(argv: list[str] | None = None) -> int:
                     )
         if logged_server and logged is None:
             logged = measure_logged(next(c.path for c in cases if c.name == LOGGING_CASE))
+        chat = None if args.no_chat else measure_chat(ours)
         conversation = None if args.no_conversation else play_conversation(url)
     except BenchError as error:
         print(f"bench failed: {error}", file=sys.stderr)
@@ -573,6 +701,8 @@ def main(argv: list[str] | None = None) -> int:
             sessions.close()
 
     markdown, _ = report(args, cases, ours_results, floor_results, logged, shape_notes)
+    if chat:
+        markdown += "\n" + chat_section(chat)[0]
     if conversation:
         markdown += "\n" + conversation[0]
     args.output.write_text(markdown)

@@ -4,9 +4,8 @@ The database enforces "one open rental per copy" (unique partial index
 rental_one_open_per_copy); this module maps its verdict to the store's answer.
 """
 
-import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -18,7 +17,6 @@ from assistant.errors import RentalAlreadyReturned, RentalNotFound, RentalRefuse
 from assistant.models import Rental, RentalLine, RentalPlan, ReturnPlan, ReturnReceipt
 
 ONE_OPEN_RENTAL_PER_COPY = "rental_one_open_per_copy"
-LATE_FEE_PER_DAY = Decimal("1.00")
 
 _RENTAL_COLUMNS = "r.rental_id, r.rental_date, r.inventory_id, r.customer_id, r.return_date, " \
     "r.staff_id, r.last_update"
@@ -29,8 +27,7 @@ _RENTAL_LINE = f"""
     SELECT {_RENTAL_COLUMNS}, f.film_id, f.title, i.store_id,
            c.first_name || ' ' || c.last_name AS customer_name,
            {_DUE} AS due_date,
-           greatest(0, floor(extract(epoch FROM (coalesce(r.return_date, now()) - ({_DUE})))
-               / 86400))::int
+           rental_days_late(r.rental_date, coalesce(r.return_date, now()), f.rental_duration)
                AS days_overdue
     FROM rental r
     JOIN inventory i ON i.inventory_id = r.inventory_id
@@ -39,25 +36,17 @@ _RENTAL_LINE = f"""
 """
 
 
-def days_late(rental_date: datetime, return_date: datetime, rental_duration: int) -> int:
-    """Whole days past the film's rental duration (0 when on time)."""
-    late = return_date - rental_date - timedelta(days=rental_duration)
-    return max(0, math.floor(late.total_seconds() / 86400))
+# The late-fee rule lives in the database (migration 0004: rental_days_late, rental_late_fee,
+# rental_kept_too_long), where get_customer_balance() applies it too: one rule, one figure.
+def _fee_columns(returned: str) -> str:
+    kept = f"r.rental_date, {returned}, f.rental_duration"
+    return (f"rental_days_late({kept}) AS days_late, "
+            f"rental_late_fee({kept}, f.replacement_cost) AS late_fee, "
+            f"rental_kept_too_long({kept}) AS replacement_charged")
 
 
-def kept_too_long(rental_date: datetime, return_date: datetime, rental_duration: int) -> bool:
-    """Kept more than twice the rental duration: the late fee is the film's replacement cost."""
-    return return_date - rental_date > timedelta(days=2 * rental_duration)
-
-
-def late_fee(
-    rental_date: datetime, return_date: datetime, rental_duration: int, replacement_cost: Decimal
-) -> Decimal:
-    """Pagila's rule: $1 a day past the rental duration; kept more than twice the duration,
-    the film's replacement cost instead."""
-    if kept_too_long(rental_date, return_date, rental_duration):
-        return replacement_cost
-    return LATE_FEE_PER_DAY * days_late(rental_date, return_date, rental_duration)
+FEE_RULE = ("$1 a day past the film's rental duration; kept more than twice the duration, "
+            "the film's replacement cost instead")
 
 
 async def get_rental(conn: AsyncConnection, rental_id: int) -> Rental:
@@ -210,6 +199,13 @@ async def rent_copy(
         if ONE_OPEN_RENTAL_PER_COPY in str(error.orig):
             raise RentalRefused([_already_out(inventory_id)]) from None
         raise
+    # The rental fee, taken by the clerk, in the same transaction: no rental without its
+    # payment, and a refused or raced rent charges nothing.
+    await conn.execute(text("""
+        INSERT INTO payment (customer_id, staff_id, rental_id, amount, payment_date)
+        SELECT :c, :s, :r, f.rental_rate, now()
+        FROM inventory i JOIN film f USING (film_id) WHERE i.inventory_id = :i
+    """), {"c": customer_id, "s": staff_id, "r": row["rental_id"], "i": inventory_id})
     return Rental.model_validate(row)
 
 
@@ -217,10 +213,15 @@ def _already_out(inventory_id: int) -> str:
     return f"Inventory item with ID {inventory_id} is already rented out"
 
 
-async def return_rental(conn: AsyncConnection, rental_id: int) -> ReturnReceipt:
-    """Take a copy back, once. `conn` must be in a transaction.
+async def return_rental(
+    conn: AsyncConnection, rental_id: int, staff_id: int | None = None
+) -> ReturnReceipt:
+    """Take a copy back, once, and record its late fee, if any, as a payment taken by the
+    clerk (`staff_id`; by default the clerk who rented it out). `conn` must be in a
+    transaction.
 
-    The UPDATE only matches an open rental, so of two racing returns exactly one wins.
+    The UPDATE only matches an open rental, so of two racing returns exactly one wins, and
+    only the winner records a fee.
     """
     row = (
         await conn.execute(
@@ -229,7 +230,7 @@ async def return_rental(conn: AsyncConnection, rental_id: int) -> ReturnReceipt:
                 FROM inventory i JOIN film f USING (film_id)
                 WHERE r.rental_id = :id AND r.return_date IS NULL
                   AND i.inventory_id = r.inventory_id
-                RETURNING {_RENTAL_COLUMNS}, f.title, f.rental_duration, f.replacement_cost
+                RETURNING {_RENTAL_COLUMNS}, f.title, {_fee_columns("now()")}
             """),
             {"id": rental_id},
         )
@@ -237,14 +238,15 @@ async def return_rental(conn: AsyncConnection, rental_id: int) -> ReturnReceipt:
     if row is None:
         await get_rental(conn, rental_id)  # raises RentalNotFound when there is no such rental
         raise RentalAlreadyReturned(rental_id)
-    rental = Rental.model_validate(row)
-    kept = (rental.rental_date, rental.return_date, row["rental_duration"])
+    if row["late_fee"] > 0:
+        await conn.execute(text("""
+            INSERT INTO payment (customer_id, staff_id, rental_id, amount, payment_date)
+            VALUES (:c, :s, :r, :fee, now())
+        """), {"c": row["customer_id"], "s": staff_id or row["staff_id"], "r": rental_id,
+               "fee": row["late_fee"]})
     return ReturnReceipt(
-        rental=rental,
-        title=row["title"],
-        days_late=days_late(*kept),
-        late_fee=late_fee(*kept, row["replacement_cost"]),
-        replacement_charged=kept_too_long(*kept),
+        rental=Rental.model_validate(row), title=row["title"], days_late=row["days_late"],
+        late_fee=row["late_fee"], replacement_charged=row["replacement_charged"],
     )
 
 
@@ -282,15 +284,12 @@ async def plan_return(conn: AsyncConnection, rental_id: int) -> ReturnPlan:
     line = await rental_line(conn, rental_id)
     if line.return_date is not None:
         raise RentalAlreadyReturned(rental_id)
-    film = await films.get_film(conn, line.film_id)
-    now = await conn.scalar(text("SELECT now()"))
-    kept = (line.rental_date, now, film.rental_duration or 0)
-    return ReturnPlan(
-        rental=line,
-        days_late=days_late(*kept),
-        late_fee=late_fee(*kept, film.replacement_cost or Decimal("0")),
-        replacement_charged=kept_too_long(*kept),
-    )
+    fee = (await conn.execute(text(f"""
+        SELECT {_fee_columns("now()")} FROM rental r
+        JOIN inventory i USING (inventory_id) JOIN film f USING (film_id)
+        WHERE r.rental_id = :id
+    """), {"id": rental_id})).mappings().one()
+    return ReturnPlan(rental=line, **fee)
 
 
 async def counter_examples(conn: AsyncConnection, staff_id: int) -> dict[str, str | None]:

@@ -121,7 +121,7 @@ class RentalsPlugin:
             return Failure(error=NOT_APPROVED)
         try:
             async with self.database.writing() as conn:
-                receipt = await rentals.return_rental(conn, rental_id)
+                receipt = await rentals.return_rental(conn, rental_id, self.staff_id)
                 line = await rentals.rental_line(conn, rental_id)
         except StoreError as error:
             return Failure(error=str(error))
@@ -169,7 +169,8 @@ def _rental_preview(plan: RentalPlan) -> Preview:
         f"(customer {customer.customer_id})\n"
         f"- Copy {plan.inventory_id} at store {plan.store_id}, by clerk {plan.staff_id}\n"
         f"- Due back {plan.due_date.date().isoformat()}\n"
-        f"- Fee ${money(plan.fee)}"
+        f"- Charges ${money(plan.fee)}, the rental fee, recorded as a payment to clerk "
+        f"{plan.staff_id}"
     )
     return Preview(text=text, bound={"inventory_id": plan.inventory_id})
 
@@ -182,5 +183,6 @@ def _return_preview(plan: ReturnPlan) -> Preview:
         f"(customer {line.customer_id}) on {line.rented}, due {line.due}\n"
         f"- {plan.days_late} day(s) late; late fee ${money(plan.late_fee)} "
         f"({fee_rule(plan.replacement_charged)})"
+        + (", recorded as a payment" if plan.late_fee > 0 else "")
     )
     return Preview(text=text)

@@ -13,9 +13,9 @@ from sqlalchemy import text
 
 from assistant.db import make_sync_engine
 from assistant.migrate import upgrade
-from assistant.rentals import days_late, kept_too_long
 from data import words
 from data.demo import StoreNotEmpty, Table, build_store, generate
+from tests.late_fee_rule import days_late, kept_too_long
 
 TODAY = date(2025, 3, 14)  # fixed, so the two determinism runs agree whatever the clock says
 

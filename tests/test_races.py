@@ -91,18 +91,37 @@ def test_many_clerks_renting_one_copy_make_one_rental(servers, sql):
         }
     assert sql("SELECT count(*) FROM rental WHERE inventory_id = :i AND return_date IS NULL",
                i=copy) == [(1,)]
+    # the one rental recorded its fee once, taken by the clerk; the refused ones charged nothing
+    winner = next(r for r in responses if r.status_code == 200).json()
+    assert sql("""
+        SELECT p.customer_id, p.staff_id, p.amount = f.rental_rate FROM payment p
+        JOIN rental r USING (rental_id) JOIN inventory i USING (inventory_id)
+        JOIN film f USING (film_id) WHERE p.rental_id = :r""", r=winner["rental_id"]) == [
+        (winner["customer_id"], 1, True)]
+    assert sql("SELECT count(*) FROM payment p JOIN rental r USING (rental_id) "
+               "WHERE r.inventory_id = :i AND p.payment_date > now() - interval '5 minutes'",
+               i=copy) == [(1,)]
 
 
-def test_two_returns_of_one_rental_give_one_success(servers, sql):
-    rental_id = sql("SELECT rental_id FROM rental WHERE return_date IS NULL "
-                    "ORDER BY rental_id LIMIT 1")[0][0]
+def test_many_returns_of_one_rental_give_one_success_and_one_late_fee(servers, sql):
+    rental_id, replacement = sql("""
+        SELECT r.rental_id, f.replacement_cost FROM rental r JOIN inventory i USING (inventory_id)
+        JOIN film f USING (film_id) WHERE r.return_date IS NULL
+        ORDER BY r.rental_id LIMIT 1""")[0]  # out since 2022: the replacement cost is due
+    paid_before = sql("SELECT count(*) FROM payment WHERE rental_id = :r", r=rental_id)[0][0]
+    attempts = 20
     calls = [
-        lambda url=url: httpx.put(f"{url}/api/v1/rentals/{rental_id}/return", headers=HEADERS,
-                                  timeout=30)
-        for url in servers
+        lambda n=n: httpx.put(f"{servers[n % 2]}/api/v1/rentals/{rental_id}/return",
+                              headers=HEADERS, timeout=30)
+        for n in range(attempts)
     ]
     responses = race(calls)
-    assert sorted(r.status_code for r in responses) == [200, 400]
+    assert sorted(r.status_code for r in responses) == [200] + [400] * (attempts - 1)
+    assert sql("SELECT count(*), sum(amount) FROM payment WHERE rental_id = :r "
+               "AND payment_date > now() - interval '5 minutes'", r=rental_id) == [
+        (1, replacement)]
+    assert sql("SELECT count(*) FROM payment WHERE rental_id = :r", r=rental_id) == [
+        (paid_before + 1,)]
     stored = sql("SELECT return_date FROM rental WHERE rental_id = :id", id=rental_id)
     winner = next(r for r in responses if r.status_code == 200).json()
     assert stored[0][0] is not None and winner["return_date"] is not None

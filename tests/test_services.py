@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from assistant import customers, films, rentals
 from assistant.api.app import create_app
 from assistant.db import Database
-from assistant.errors import FilmNotFound, RentalAlreadyReturned, RentalNotFound
+from assistant.errors import FilmNotFound, RentalAlreadyReturned, RentalNotFound, RentalRefused
 from assistant.films import FilmFilter
 from assistant.rentals import RentalFilter
 from tests.conftest import make_settings
@@ -219,11 +219,43 @@ async def test_return_reports_days_late_and_fee(database, sql):
     assert receipt.days_late == 2
     assert receipt.late_fee == Decimal("2.00")
     assert receipt.rental.return_date - receipt.rental.rental_date > timedelta(days=7)
+    # recorded once, as a payment of today's date (the official payment partitions end in
+    # 2022: the default partition takes it), taken by the clerk who rented it out
+    assert sql("""SELECT p.amount, p.staff_id = r.staff_id, p.payment_date > now() - interval '1 hour'
+                  FROM payment p JOIN rental r USING (rental_id)
+                  WHERE p.rental_id = :r AND p.payment_date > now() - interval '1 hour'""",
+               r=rental_id) == [(Decimal("2.00"), True, True)]
     async with database.writing() as conn:
         with pytest.raises(RentalAlreadyReturned):
             await rentals.return_rental(conn, rental_id)
         with pytest.raises(RentalNotFound):
             await rentals.return_rental(conn, 99999999)
+
+
+async def test_renting_records_the_fee_and_an_on_time_return_charges_nothing(database, sql):
+    copy, rate = sql("""
+        SELECT i.inventory_id, f.rental_rate FROM inventory i JOIN film f USING (film_id)
+        WHERE i.store_id = 2 AND NOT EXISTS (SELECT 1 FROM rental r
+              WHERE r.inventory_id = i.inventory_id AND r.return_date IS NULL)
+        ORDER BY i.inventory_id DESC LIMIT 1""")[0]
+    async with database.writing() as conn:
+        rental = await rentals.rent_copy(conn, 7, copy, staff_id=2)
+    paid = sql("SELECT customer_id, staff_id, amount FROM payment WHERE rental_id = :r",
+               r=rental.rental_id)
+    assert paid == [(7, 2, rate)]
+    async with database.writing() as conn:
+        receipt = await rentals.return_rental(conn, rental.rental_id, staff_id=1)
+    assert receipt.late_fee == 0 and sql(
+        "SELECT count(*) FROM payment WHERE rental_id = :r", r=rental.rental_id) == [(1,)]
+
+
+async def test_a_refused_rent_charges_nothing(database, sql):
+    copy = sql("SELECT inventory_id FROM rental WHERE return_date IS NULL LIMIT 1")[0][0]
+    before = sql("SELECT count(*) FROM payment")[0][0]
+    async with database.writing() as conn:
+        with pytest.raises(RentalRefused):
+            await rentals.rent_copy(conn, 7, copy, staff_id=2)
+    assert sql("SELECT count(*) FROM payment")[0][0] == before
 
 
 async def test_rental_line_names_film_customer_and_store(conn, sql):

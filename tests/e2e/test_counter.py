@@ -11,9 +11,9 @@ import pytest
 from playwright.sync_api import expect
 
 from assistant.chat_ui import STARTERS
-from assistant.rentals import days_late, late_fee
 from tests.e2e.chat_page import TURN_DONE, USER_MESSAGES, ChatPage
 from tests.e2e.conftest import ADMIN_TOKEN
+from tests.late_fee_rule import days_late, late_fee
 
 WRONG_TOKEN = "not-the-admin-token"
 

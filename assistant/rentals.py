@@ -38,7 +38,7 @@ _RENTAL_LINE = f"""
 
 # The late-fee rule lives in the database (migration 0004: rental_days_late, rental_late_fee,
 # rental_kept_too_long), where get_customer_balance() applies it too: one rule, one figure.
-def _fee_columns(returned: str) -> str:
+def fee_columns(returned: str) -> str:
     kept = f"r.rental_date, {returned}, f.rental_duration"
     return (f"rental_days_late({kept}) AS days_late, "
             f"rental_late_fee({kept}, f.replacement_cost) AS late_fee, "
@@ -230,7 +230,7 @@ async def return_rental(
                 FROM inventory i JOIN film f USING (film_id)
                 WHERE r.rental_id = :id AND r.return_date IS NULL
                   AND i.inventory_id = r.inventory_id
-                RETURNING {_RENTAL_COLUMNS}, f.title, {_fee_columns("now()")}
+                RETURNING {_RENTAL_COLUMNS}, f.title, {fee_columns("now()")}
             """),
             {"id": rental_id},
         )
@@ -285,7 +285,7 @@ async def plan_return(conn: AsyncConnection, rental_id: int) -> ReturnPlan:
     if line.return_date is not None:
         raise RentalAlreadyReturned(rental_id)
     fee = (await conn.execute(text(f"""
-        SELECT {_fee_columns("now()")} FROM rental r
+        SELECT {fee_columns("now()")} FROM rental r
         JOIN inventory i USING (inventory_id) JOIN film f USING (film_id)
         WHERE r.rental_id = :id
     """), {"id": rental_id})).mappings().one()

@@ -21,6 +21,18 @@ from plugins.results import (
 )
 
 
+class CustomerBalance(StoreResult):
+    """What a customer owes: rental fees + late fees - payments, as of now."""
+
+    customer: CustomerBrief
+    balance: Money  # positive: owed to the store; negative: in credit
+    rental_fees: Money
+    late_fees: Money
+    paid: Money
+    as_of: str
+    late_fee_rule: str = rentals.FEE_RULE
+
+
 class CustomerPayments(StoreResult):
     """A customer's payments: how many and how much in all, and one page, newest first."""
 
@@ -105,3 +117,18 @@ class CustomersPlugin:
         return CustomerPayments(customer=customer,
                                 payments_count=history.count, total_paid=history.total,
                                 page=page, payments=history.payments)
+
+    @kernel_function(
+        name="customer_balance",
+        description="What a customer owes the store (their balance): rental fees of every "
+        "rental plus late fees (a rental still out counts as of now) minus their payments.",
+    )
+    async def customer_balance(self, customer_id: CustomerId) -> CustomerBalance | Failure:
+        async with self.database.reading() as conn:
+            customer = await customer_by_id(conn, customer_id)
+            if isinstance(customer, Failure):
+                return customer
+            owed = await payments.balance(conn, customer_id)
+        return CustomerBalance(customer=customer, balance=owed.balance,
+                               rental_fees=owed.rental_fees, late_fees=owed.late_fees,
+                               paid=owed.paid, as_of=owed.as_of.strftime("%Y-%m-%d %H:%M"))

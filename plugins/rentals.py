@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from semantic_kernel.functions import kernel_function
 
-from assistant import rentals
+from assistant import payments, rentals
 from assistant.approvals import Preview, WriteDesk
 from assistant.db import Database
 from assistant.errors import StoreError
@@ -16,8 +16,10 @@ from assistant.models import RentalPlan, ReturnPlan
 from assistant.rentals import RentalFilter
 from plugins.results import (
     Failure,
+    LateFeeRule,
     RentalBrief,
     RentalDetails,
+    RentalLateFee,
     RentalList,
     Rented,
     Returned,
@@ -82,6 +84,30 @@ class RentalsPlugin:
         except StoreError as error:
             return Failure(error=str(error))
         return RentalDetails(rental=RentalBrief.of(line))
+
+    @kernel_function(
+        name="rental_late_fee",
+        description="The late fee of one rental (by rental id): while it is out, as of now; "
+        "once returned, as of its return; with what was paid for it and the store's late-fee "
+        "rule in words.",
+    )
+    async def rental_late_fee(
+        self, rental_id: Annotated[int, "The rental's id"]
+    ) -> RentalLateFee | Failure:
+        try:
+            async with self.database.reading() as conn:
+                fee = await payments.late_fee(conn, rental_id)
+        except StoreError as error:
+            return Failure(error=str(error))
+        return RentalLateFee(**fee.model_dump(exclude={"due"}), due=fee.due.date())
+
+    @kernel_function(
+        name="late_fee_rule",
+        description="The store's late-fee rule in words: what returning a film late costs "
+        "(per day late, or the replacement cost when kept far too long).",
+    )
+    async def late_fee_rule(self) -> LateFeeRule:
+        return LateFeeRule(rule=rentals.FEE_RULE)
 
     @kernel_function(
         name="create_rental",

@@ -218,3 +218,24 @@ class Returned(StoreResult):
 
 def money(value) -> str | None:
     return None if value is None else f"{value:.2f}"
+
+
+class RentalLateFee(StoreResult):
+    """One rental's late fee (as of now while out, at its return once returned), what was
+    paid for the rental, and the rule in words."""
+
+    rental_id: int
+    title: str
+    customer_id: int
+    customer: str
+    out: bool
+    due: date
+    days_late: int
+    late_fee: Money
+    replacement_charged: bool
+    paid_for_rental: Money
+    rule: str
+
+
+class LateFeeRule(StoreResult):
+    rule: str

@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from assistant import __version__
-from assistant.api import ai, films, rentals, system
+from assistant.api import ai, customers, films, rentals, system
 from assistant.api.middleware import CorrelationMiddleware
 from assistant.db import Database, database_url
 from assistant.errors import (
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
     app.state.settings = settings
     app.add_middleware(CorrelationMiddleware)
     app.add_exception_handler(StoreError, store_error)
-    for module in (system, films, rentals, ai):
+    for module in (system, films, rentals, customers, ai):
         app.include_router(module.router)
         if hasattr(module, "admin"):
             app.include_router(module.admin)

@@ -41,7 +41,7 @@ from assistant.offline.mentions import Mentions
 # Clerks' words for what the declarations say: each maps to stems used in names and
 # descriptions of functions and parameters.
 SYNONYMS = {
-    "late": ("overdue",), "owe": ("overdue",), "overdu": ("overdue",), "due": ("overdue",),
+    "late": ("overdue",), "overdu": ("overdue",), "due": ("overdue",),
     "out": ("active", "open"), "current": ("open",), "currently": ("open",),
     "now": ("open",), "moment": ("open",), "rent": ("rental",),
     "renting": ("rental", "open", "active"),
@@ -61,7 +61,9 @@ SYNONYMS = {
     "suggestion": ("recommend",), "worth": ("recommend",), "good": ("recommend",),
     "stream": ("stream",), "online": ("stream",), "look": ("find",), "lookup": ("find",),
     "search": ("find", "search"), "who's": ("actor",), "feature": ("feature",),
-    "about": ("description",),
+    "about": ("description",), "charge": ("fee",), "charges": ("fee",), "policy": ("rule",),
+    "paid": ("payment",), "pay": ("payment",), "spent": ("payment",),
+    "owe": ("balance", "overdue"), "owes": ("balance", "overdue"), "owing": ("balance",),
 }
 
 # Words too common in requests to say which function is meant.
@@ -75,6 +77,11 @@ _NOT_CUES = frozenset({
 })
 
 
+# A stem, and how much it counts: the clerk's own word more than what it may stand for
+# ("late" may mean overdue, or a late fee).
+Cues = dict[str, float]
+
+
 @dataclass(frozen=True)
 class Value:
     """Something the clerk said that a parameter may take."""
@@ -82,7 +89,8 @@ class Value:
     kind: str
     value: Any
     text: str  # in the clerk's words, to name it if nothing can use it
-    strong: bool = True  # False: a guess from loose words
+    strong: bool = True  # False: read from loose words, it counts less
+    guess: bool = False  # a name the store doesn't know, in a request about the store
 
 
 @dataclass(frozen=True)
@@ -101,8 +109,10 @@ class Read:
 # --- reading values ---------------------------------------------------------------------
 
 
-def values_of(m: Mentions, state: DialogueState, lexicon: Lexicon) -> list[Value]:
-    """What the message says that parameters may take, with references resolved."""
+def values_of(m: Mentions, state: DialogueState, lexicon: Lexicon,
+              vocabulary: frozenset[str] = frozenset()) -> list[Value]:
+    """What the message says that parameters may take, with references resolved.
+    `vocabulary`: the functions' own words, which are never taken for a name."""
     values: list[Value] = []
     film = film_named(m, lexicon)
     customer = customer_named(m, lexicon)
@@ -133,8 +143,9 @@ def values_of(m: Mentions, state: DialogueState, lexicon: Lexicon) -> list[Value
             values.append(Value("film", ref, ref.title, strong=False))
     if customer is not None:
         values.append(Value("customer", customer, customer.name or customer.query or "them"))
-    elif m.name_words and (_about_customers(m) or _only_names(m)):
-        words = " ".join(m.name_words)
+    elif (names := [w for w in m.name_words if not _function_word(w, vocabulary)]) and (
+            _about_customers(m) or _only_names(m)):  # "per day late" is not COURTNEY DAY
+        words = " ".join(names)
         values.append(Value("customer", CustomerRef(query=words), words, strong=False))
     for actor in m.actors[:1]:
         values.append(Value("actor", actor.entry.name, actor.entry.name))
@@ -163,7 +174,7 @@ def values_of(m: Mentions, state: DialogueState, lexicon: Lexicon) -> list[Value
     if m.page:
         values.append(Value("page", m.page, f"page {m.page}"))
     if not values and not (m.name_words or m.title_words):
-        values.extend(_unknown_name(m))
+        values.extend(_unknown_name(m, vocabulary))
     return values
 
 
@@ -220,11 +231,16 @@ def _asks_for_a_film(m: Mentions) -> bool:
         m.first_word() not in ("how", "why", "when", "where")
 
 
-def _name_phrase(m: Mentions) -> list[str]:
+def _function_word(word: str, vocabulary: frozenset[str]) -> bool:
+    """One of the functions' own words, or a clerk's word for one ("charge", "owe")."""
+    return bool({word, stem(word)} & vocabulary) or word in SYNONYMS or stem(word) in SYNONYMS
+
+
+def _name_phrase(m: Mentions, vocabulary: frozenset[str] = frozenset()) -> list[str]:
     """The words of a name among the words of a request: "do we have back to the future"."""
     free = m.free()
     spots = [i for i, w in enumerate(free) if w not in t.COMMON and w.isalpha()
-             or w in m.loose]
+             and not _function_word(w, vocabulary) or w in m.loose]
     if not spots:
         return []
     first, last = spots[0], spots[-1]
@@ -238,16 +254,20 @@ def _name_phrase(m: Mentions) -> list[str]:
     return words
 
 
-def _unknown_name(m: Mentions) -> list[Value]:
+def _unknown_name(m: Mentions, vocabulary: frozenset[str]) -> list[Value]:
     """A name the store doesn't know, in a request about customers or films: the lookup
     then says that no one matches ("what is Zebulon Quux renting?"), or that the store
     doesn't carry the film and which titles are closest ("do you have The Godfather?")."""
-    words = _name_phrase(m)
+    words = _name_phrase(m, vocabulary)
     name = " ".join(words)
-    if _about_customers(m) and 1 <= len(words) <= 3 and not m.has_any(t.FILM_WORDS):
-        return [Value("customer", CustomerRef(query=name), name)]
+    # A person's name has none of the functions' own words ("how do late fees work?"), and a
+    # guess counts less than what a function's own words point at.
+    plain = not any(_function_word(w, vocabulary) for w in words)
+    if _about_customers(m) and 1 <= len(words) <= 3 and plain and not m.has_any(
+            t.FILM_WORDS | t.STOCK_WORDS):
+        return [Value("customer", CustomerRef(query=name), name, strong=False, guess=True)]
     if words and _asks_for_a_film(m):
-        return [Value("unknown_film", name.upper(), name)]
+        return [Value("unknown_film", name.upper(), name, strong=False, guess=True)]
     return []
 
 
@@ -333,28 +353,29 @@ def _order_args(tool: Tool, order: q.Order) -> dict | None:
     return None
 
 
-def flags(tool: Tool, cues: set[str]) -> dict:
+def flags(tool: Tool, cues: Cues) -> dict:
     """Yes/no parameters ("streaming_only") the clerk's words switch on."""
     args = {}
     for p in tool.params:
         if p.type != "boolean" or p.name == "descending":
             continue
         key = {stem(w) for w in p.words if w != "only"}
-        if key & cues:
+        if key & cues.keys():
             args[p.name] = True
     return args
 
 
-def cue_stems(m: Mentions) -> set[str]:
+def cue_stems(m: Mentions) -> Cues:
     """The clerk's words that are not values, as stems, with what they stand for."""
-    found = set()
+    found: Cues = {}
     for word in m.free():
         s = stem(word)
-        found.update(SYNONYMS.get(word, ()) + SYNONYMS.get(s, ()))
+        for meant in SYNONYMS.get(word, ()) + SYNONYMS.get(s, ()):
+            found.setdefault(meant, 0.6)
         if word not in _NOT_CUES and word.isalpha():
-            found.add(s)
+            found[s] = 1.0
     if m.phrase("who", "is", "in") or m.phrase("who", "in") or m.phrase("whos", "in"):
-        found.add("actor")
+        found["actor"] = 1.0
     return found
 
 
@@ -372,24 +393,26 @@ class Choice:
     film: bool = False
 
 
-def fits(tools: list[Tool], values: list[Value], cues: set[str]) -> list[Choice]:
-    """How well each read function takes the request, best first (a tie: the simplest)."""
+def fits(tools: list[Tool], values: list[Value], cues: Cues) -> list[Choice]:
+    """How well each read function takes the request, best first."""
     reads = [tool for tool in tools if not tool.writes]
     spread = {c: sum(1 for tool in reads if c in tool.name_stems | tool.text_stems)
               for c in cues}
     ranked = [(_fit(tool, values, cues, spread), position)
               for position, tool in enumerate(reads)]
-    ranked.sort(key=lambda cp: (-cp[0].score, len(cp[0].tool.params), cp[1]))
+    # A tie: the lookup of the thing said ("customer 500": who that is), then the simplest.
+    ranked.sort(key=lambda cp: (-cp[0].score, not cp[0].tool.noun, len(cp[0].tool.params),
+                                cp[1]))
     return [choice for choice, _ in ranked]
 
 
-def choose(tools: list[Tool], values: list[Value], cues: set[str]) -> Choice | None:
+def choose(tools: list[Tool], values: list[Value], cues: Cues) -> Choice | None:
     """The read function that takes the most of the request, and its arguments."""
     ranked = fits(tools, values, cues)
     return ranked[0] if ranked else None
 
 
-def _fit(tool: Tool, values: list[Value], cues: set[str], spread: dict) -> Choice:
+def _fit(tool: Tool, values: list[Value], cues: Cues, spread: dict) -> Choice:
     args, used, unused, customer, film = {}, [], [], None, False
     required = {p.name for p in tool.required}
     score = 0.0
@@ -409,12 +432,12 @@ def _fit(tool: Tool, values: list[Value], cues: set[str], spread: dict) -> Choic
     score += len(switched)
     score += sum(3.0 if v.strong else 1.0 for v in used)
     score -= sum(4.0 if v.strong else 0.5 for v in unused)
-    for c in cues:
+    for c, weight in cues.items():
         if spread.get(c):
             if c in tool.name_stems:
-                score += 2.0 / spread[c]
+                score += weight * 2.0 / spread[c]
             elif c in tool.text_stems:
-                score += 1.0 / spread[c]
+                score += weight * 1.0 / spread[c]
     filled = set(args) | ({customer} if customer else set()) | (
         {"title", "film_id"} if film else set())
     missing = [p for p in tool.required if p.name not in filled]
@@ -427,9 +450,9 @@ def _fit(tool: Tool, values: list[Value], cues: set[str], spread: dict) -> Choic
 _ENTITY_STEMS = {"customer", "film", "actor", "rental", "store"}
 
 
-def _asked_for(tool: Tool, cues: set[str]) -> bool:
+def _asked_for(tool: Tool, cues: Cues) -> bool:
     """The clerk's words name what the function does, beyond the thing it is about."""
-    return bool((cues - _ENTITY_STEMS) & (tool.name_stems | tool.text_stems))
+    return bool((cues.keys() - _ENTITY_STEMS) & (tool.name_stems | tool.text_stems))
 
 
 _KIND_WORDS = {"film": "the film", "unknown_film": "the title", "customer": "the customer",
@@ -452,17 +475,24 @@ def unanswered(tools: list[Tool], choice: Choice, m: Mentions) -> set[str]:
     return (said & named) - own - _ENTITY_STEMS - {"find", "search"}
 
 
+def vocabulary(tools: list[Tool]) -> frozenset[str]:
+    return frozenset(s for tool in tools for s in tool.name_stems | tool.text_stems)
+
+
 def plan_read(m: Mentions, state: DialogueState, lexicon: Lexicon,
               tools: list[Tool]) -> tuple[Read | None, list[Value]] | None:
     """The read this message asks for and the values it uses; None when it asks for none of
     the functions; (None, values) when it asks what none of them answers."""
-    values = values_of(m, state, lexicon)
+    values = values_of(m, state, lexicon, vocabulary(tools))
     cues = cue_stems(m)
     choice = choose(tools, values, cues)
     if choice is None:
         return None
     if not any(v.strong for v in choice.used) and choice.score < 1.0:
         return None
+    if not choice.used and not flags(choice.tool, cues) and not (
+            cues.keys() & choice.tool.name_stems):
+        return None  # nothing said fills it, nor names it: "how's your day going?"
     focus = tuple(sorted(cues))
     asked = _asked_for(choice.tool, cues)
     if not asked and unanswered(tools, choice, m):

@@ -55,10 +55,10 @@ def classify(m: Mentions, state: DialogueState, lexicon: Lexicon, tools: list[To
     planned = engine.plan_read(m, state, lexicon, tools)
     if planned is not None and planned[0] is None:
         return Intent("cannot", understood=engine.understood(planned[1]))
-    if planned is not None and (planned[0].asked or any(v.strong for v in planned[1])
+    if planned is not None and (planned[0].asked or any(v.strong or v.guess for v in planned[1])
                                 or not _general(m, loose=True)):
         return _read_intent(*planned)  # not "how do I travel to Paris?" (PARIS WEEKEND)
-    values = engine.values_of(m, state, lexicon)
+    values = engine.values_of(m, state, lexicon, engine.vocabulary(tools))
     if any(v.strong for v in values):  # a store question no offered function answers
         return Intent("store", understood=engine.understood(values))
     if _general(m, loose=True):
@@ -103,9 +103,9 @@ def _continued(m: Mentions, state: DialogueState, lexicon: Lexicon,
     if not free or free[0] not in _CONTINUING and not entity_only(m) \
             and not _LAST_ONES & set(free):
         return None
-    if engine.cue_stems(m) & {s for x in tools for s in x.name_stems}:
+    if engine.cue_stems(m).keys() & {s for x in tools for s in x.name_stems}:
         return None  # it says what it wants ("and what has he rented before?"): a new read
-    values = engine.values_of(m, state, lexicon)
+    values = engine.values_of(m, state, lexicon, engine.vocabulary(tools))
     given = [engine.fill(tool, v) for v in values]
     if not values or any(g is None for g in given):
         return None

@@ -137,6 +137,7 @@ def _item(value: Any, key: str = "") -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     text = str(value)
-    if set(key.split("_")) & _MONEY_WORDS and re.fullmatch(r"-?\d+\.\d{2}", text):
+    words = {w.removesuffix("s") for w in key.split("_")}
+    if words & _MONEY_WORDS and re.fullmatch(r"-?\d+\.\d{2}", text):
         return f"${text}"
     return _WHEN.sub(r"\1 \2", text)

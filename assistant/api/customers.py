@@ -1,0 +1,31 @@
+"""What a customer owes and has paid (beyond the original Mini Pagila API)."""
+
+from fastapi import APIRouter
+
+from assistant import payments
+from assistant.api.deps import ReadConn
+from assistant.api.params import CustomerId, Limit, Skip
+from assistant.api.responses import record, records
+from assistant.customers import get_customer
+from assistant.payments import Balance, Payment
+
+router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
+NOT_FOUND = {404: {"description": "No such customer",
+                   "content": {"application/json": {"example": {
+                       "detail": "Customer with ID 9999 not found"}}}}}
+
+
+@router.get("/{customer_id}/balance", response_model=Balance, responses=NOT_FOUND)
+async def balance(conn: ReadConn, customer_id: CustomerId):
+    """Pagila's balance as of now: rental fees, plus late fees ($1 a day late; kept over twice
+    the rental duration, the replacement cost; a rental still out counts as of now), minus
+    payments. The same figure as SQL's `get_customer_balance(customer_id, now())`."""
+    return record(await payments.balance(conn, customer_id))
+
+
+@router.get("/{customer_id}/payments", response_model=list[Payment], responses=NOT_FOUND)
+async def customer_payments(conn: ReadConn, customer_id: CustomerId, skip: Skip = 0,
+                            limit: Limit = 10):
+    """The customer's payments, newest first."""
+    await get_customer(conn, customer_id)
+    return records((await payments.payment_history(conn, customer_id, skip, limit)).payments)

@@ -30,7 +30,7 @@ from assistant.history import for_model
 from assistant.logging import get_logger
 from assistant.prompts import instructions, load_prompt
 from assistant.settings import Settings
-from plugins import CustomersPlugin, FilmsPlugin, RentalsPlugin
+from plugins import CustomersPlugin, FilmsPlugin, RentalsPlugin, StatsPlugin
 
 log = get_logger(__name__)
 
@@ -65,6 +65,7 @@ def build_agents(
     rentals = RentalsPlugin(database, settings.pagila_staff_id, desk)
     kernel.add_plugin(FilmsPlugin(database), plugin_name="Films")
     kernel.add_plugin(CustomersPlugin(database), plugin_name="Customers")
+    kernel.add_plugin(StatsPlugin(database), plugin_name="Stats")
     kernel.add_plugin(rentals, plugin_name="Rentals")
     kernel.add_filter(
         FilterTypes.AUTO_FUNCTION_INVOCATION,

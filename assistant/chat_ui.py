@@ -14,6 +14,7 @@ from semantic_kernel.contents import AuthorRole, ChatMessageContent
 
 from assistant.agents import HANDOFF_PLUGIN, run_turn
 from assistant.approvals import Decision, Preview, WriteDesk
+from assistant.charts import charts_in, figure
 from assistant.frontdesk import front_desk
 from assistant.logging import get_logger
 from assistant.rentals import counter_examples
@@ -129,10 +130,12 @@ async def answer(message: cl.Message) -> None:
         ).send()
         return
     history.extend(turn.messages)
+    if not replies:
+        replies.append(cl.Message(content=turn.answer or "(no answer)", author=turn.agent))
+    replies[-1].elements = [cl.Plotly(name=chart.title, figure=figure(chart), display="inline")
+                            for chart in charts_in(turn.messages)]
     for reply in replies:
         await reply.send()
-    if not replies:
-        await cl.Message(content=turn.answer or "(no answer)", author=turn.agent).send()
     log.info("chat_turn", agent=turn.agent,
              duration_ms=round((time.perf_counter() - started) * 1000, 1))
 

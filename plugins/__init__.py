@@ -3,5 +3,6 @@
 from plugins.customers import CustomersPlugin
 from plugins.films import FilmsPlugin
 from plugins.rentals import RentalsPlugin
+from plugins.stats import StatsPlugin
 
-__all__ = ["CustomersPlugin", "FilmsPlugin", "RentalsPlugin"]
+__all__ = ["CustomersPlugin", "FilmsPlugin", "RentalsPlugin", "StatsPlugin"]

@@ -239,3 +239,35 @@ class RentalLateFee(StoreResult):
 
 class LateFeeRule(StoreResult):
     rule: str
+
+
+class ChartRow(StoreResult):
+    label: str
+    value: float
+
+
+class Chart(StoreResult):
+    """Figures to read as a table and draw as a chart: a ranking, or revenue over time."""
+
+    title: str
+    period: str
+    unit: str  # "rentals" or "$"
+    kind: str  # "bar" or "line"
+    rows: list[ChartRow]
+    total: Money | None = None
+    note: str | None = None  # a period with no data: the latest month that has some
+
+
+class StoreCountsRow(StoreResult):
+    store_id: int
+    films: int
+    copies: int
+    customers: int
+    rentals_out: int
+    overdue: int
+
+
+class StoreCountsResult(StoreResult):
+    """Per store: films carried, copies, customers, rentals out now, overdue now."""
+
+    stores: list[StoreCountsRow]

@@ -28,12 +28,16 @@ class ScriptedEmitter(BaseChainlitEmitter):
         self.order: list[str] = []
         self.tokens: list[str] = []
         self.asks: list[dict] = []  # what was asked: {"type", "content"}
+        self.elements: list[dict] = []  # elements shown (charts), as sent
         self.answers: deque = deque()
 
     async def send_step(self, step_dict):
         if step_dict["id"] not in self.steps:
             self.order.append(step_dict["id"])
         self.steps[step_dict["id"]] = dict(step_dict)
+
+    async def send_element(self, element_dict):
+        self.elements.append(dict(element_dict))
 
     async def update_step(self, step_dict):
         await self.send_step(step_dict)

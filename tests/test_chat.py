@@ -1,5 +1,6 @@
 """The chat in-process: real Chainlit handlers, real agents, the offline model, real database."""
 
+import json
 import logging
 
 import chainlit as cl
@@ -60,6 +61,20 @@ async def test_a_film_question_is_answered_from_the_database(chat, sql):
     assert replies[-1]["name"] == "SearchAgent"
     tool_steps = chat.steps_of_type("tool")
     assert any("film_details" in s["name"] for s in tool_steps)
+
+
+async def test_a_ranking_comes_as_a_table_and_a_chart_of_the_same_figures(chat, sql):
+    replies = await chat.say("which category rents most in 2022?")
+    top = sql("""SELECT c.name, count(*) FROM rental r JOIN inventory i USING (inventory_id)
+                 JOIN film_category USING (film_id) JOIN category c USING (category_id)
+                 WHERE r.rental_date >= '2022-01-01' AND r.rental_date < '2023-01-01'
+                 GROUP BY c.name ORDER BY 2 DESC, 1 LIMIT 1""")[0]
+    assert f"| {top[0]} | {top[1]:,} |" in text_of(replies)  # the table, from the database
+    (chart,) = [e for e in chat.emitter.elements if e["type"] == "plotly"]
+    stored = chat.session.files[chart["chainlitKey"]]["path"]  # what the browser fetches
+    bars = json.loads(stored.read_text())["data"][0]
+    assert bars["y"][-1] == top[0] and bars["x"][-1] == top[1]  # the best at the top
+    assert chart["display"] == "inline" and chart["forId"] == replies[-1]["id"]
 
 
 async def test_answers_stream_token_by_token(chat):

@@ -63,6 +63,11 @@ SYNONYMS = {
     "search": ("find", "search"), "who's": ("actor",), "feature": ("feature",),
     "about": ("description",), "charge": ("fee",), "charges": ("fee",), "policy": ("rule",),
     "paid": ("payment",), "pay": ("payment",), "spent": ("payment",),
+    "money": ("revenue",), "sales": ("revenue",), "income": ("revenue",), "earn": ("revenue",),
+    "earned": ("revenue",), "made": ("revenue",), "takings": ("revenue",), "best": ("top",),
+    "genre": ("category",), "number": ("count",), "total": ("count",), "rank": ("top",),
+    "ranking": ("top",), "popular": ("top",), "daily": ("day",), "weekly": ("week",),
+    "monthly": ("month",),
     "owe": ("balance", "overdue"), "owes": ("balance", "overdue"), "owing": ("balance",),
 }
 
@@ -173,6 +178,8 @@ def values_of(m: Mentions, state: DialogueState, lexicon: Lexicon,
         values.append(Value("limit", m.limit, str(m.limit), strong=False))
     if m.page:
         values.append(Value("page", m.page, f"page {m.page}"))
+    if m.period:  # weak: "today" in "can they grab it today?" is no request for figures
+        values.append(Value("period", m.period, m.period, strong=False))
     if not values and not (m.name_words or m.title_words):
         values.extend(_unknown_name(m, vocabulary))
     return values
@@ -323,6 +330,8 @@ def fill(tool: Tool, value: Value) -> dict | None:
     if kind in ("rental", "page"):
         return {f"{kind}_id" if kind == "rental" else kind: v} if (
             (f"{kind}_id" if kind == "rental" else kind) in params) else None
+    if kind == "period":
+        return {"period": v} if "period" in params else None
     if kind == "limit":
         name = next((p for p in ("page_size", "limit") if p in params), None)
         return {name: v} if name else None
@@ -330,6 +339,9 @@ def fill(tool: Tool, value: Value) -> dict | None:
 
 
 def _bound_args(tool: Tool, bound: q.Bound) -> dict | None:
+    if bound.quantity == q.YEAR and bound.low == bound.high and tool.param("period") and not any(
+            "year" in p.words for p in tool.params):
+        return {"period": str(bound.low)}  # "revenue in 2022": a period
     args = {}
     for end, value in (("min", bound.low), ("max", bound.high)):
         if value is None:
@@ -365,6 +377,20 @@ def flags(tool: Tool, cues: Cues) -> dict:
     return args
 
 
+def choices(tool: Tool, cues: Cues, args: dict) -> dict:
+    """Enum parameters named by the clerk's words ("which category rents most": categories).
+    Sort keys are left to orders ("the longest"), and lists to their own values (ratings)."""
+    chosen = {}
+    for p in tool.params:
+        if not p.enum or p.type == "array" or p.name in args or all(
+                e in q.QUANTITY_OF_WORD for e in p.enum):
+            continue
+        named = [e for e in p.enum if stem(e) in cues]
+        if len(named) == 1:
+            chosen[p.name] = named[0]
+    return chosen
+
+
 def cue_stems(m: Mentions) -> Cues:
     """The clerk's words that are not values, as stems, with what they stand for."""
     found: Cues = {}
@@ -376,6 +402,8 @@ def cue_stems(m: Mentions) -> Cues:
             found[s] = 1.0
     if m.phrase("who", "is", "in") or m.phrase("who", "in") or m.phrase("whos", "in"):
         found["actor"] = 1.0
+    if m.phrase("how", "many"):
+        found["count"] = 1.0
     return found
 
 
@@ -428,8 +456,9 @@ def _fit(tool: Tool, values: list[Value], cues: Cues, spread: dict) -> Choice:
         if required & (set(given) | {customer}) and not tool.noun and _asked_for(tool, cues):
             score += 1.5  # what the function is about, not one of its optional filters
     switched = flags(tool, cues)
-    args.update(switched)
-    score += len(switched)
+    chosen = choices(tool, cues, args)
+    args.update(switched | chosen)
+    score += len(switched) + (0.5 * len(chosen) if _asked_beyond(tool, cues, chosen) else 0)
     score += sum(3.0 if v.strong else 1.0 for v in used)
     score -= sum(4.0 if v.strong else 0.5 for v in unused)
     for c, weight in cues.items():
@@ -448,6 +477,13 @@ def _fit(tool: Tool, values: list[Value], cues: Cues, spread: dict) -> Choice:
 
 
 _ENTITY_STEMS = {"customer", "film", "actor", "rental", "store"}
+
+
+def _asked_beyond(tool: Tool, cues: Cues, chosen: dict) -> bool:
+    """Asked for, by words other than the options chosen: "films" picks what a ranking
+    ranks, but doesn't ask for a ranking ("films from 2006")."""
+    options = {stem(v) for v in chosen.values()}
+    return _asked_for(tool, {c: w for c, w in cues.items() if c not in options})
 
 
 def _asked_for(tool: Tool, cues: Cues) -> bool:
@@ -488,9 +524,11 @@ def plan_read(m: Mentions, state: DialogueState, lexicon: Lexicon,
     choice = choose(tools, values, cues)
     if choice is None:
         return None
-    if not any(v.strong for v in choice.used) and choice.score < 1.0:
+    if not any(v.strong for v in choice.used) and choice.score < 0.5:
         return None
+    chosen = choices(choice.tool, cues, {})
     if not choice.used and not flags(choice.tool, cues) and not (
+            chosen and _asked_beyond(choice.tool, cues, chosen)) and not (
             cues.keys() & choice.tool.name_stems):
         return None  # nothing said fills it, nor names it: "how's your day going?"
     focus = tuple(sorted(cues))

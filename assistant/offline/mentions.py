@@ -21,7 +21,16 @@ _TOPIC_END = {
 }
 _PEOPLE = t.CUSTOMER_WORDS | {"someone", "somebody", "anyone", "person", "guy", "lady", "woman",
                               "man", "people"}
-_ALL_STORES = {"both", "all", "each", "every", "either", "any"}
+_MONTH = ("january|february|march|april|may|june|july|august|september|october|november|"
+          "december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
+_COUNTS = r"\d+|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|ninety"
+_PERIODS = [re.compile(p) for p in (
+    rf"\b(?:the )?(?:last|past|previous) (?:{_COUNTS}) (?:days?|weeks?|months?|years?)\b",
+    r"\b(?:this|last|past|previous) (?:week|month|year)\b",
+    r"\b(?:today|yesterday)\b",
+    rf"\b(?:{_MONTH}) (?:19|20)\d\d\b",
+    rf"\b(?:in|for|during|of) (?:{_MONTH})\b",
+)]
 
 
 @dataclass
@@ -43,6 +52,7 @@ class Mentions:
     actors: list[Found] = field(default_factory=list)
     language: str | None = None
     feature: str | None = None  # a special feature: "deleted scenes"
+    period: str | None = None  # "this month", "last 30 days", "May 2022" (a year: a bound)
     next_page: bool = False  # "the next ones", "show me more"
     page: int | None = None
     ordinal: int | None = None  # 1-based; -1 is "the last one"
@@ -64,6 +74,7 @@ class Mentions:
         m._names(lexicon)
         m._labelled_numbers(lexicon)
         m._paging()
+        m._period()
         m._quantities()
         m._ratings(rest)
         m._category(lexicon)
@@ -154,9 +165,7 @@ class Mentions:
             if word in t.STORE_WORDS and i > 0 and w[i - 1] in t.ORDINALS:
                 self.store_id = t.ORDINALS[w[i - 1]]
                 self._take(i - 1, i)
-            elif word in ("stores", "store", "branches", "shops") and i > 0 \
-                    and w[i - 1] in _ALL_STORES:
-                self._take(i - 1, i)  # "both stores": every store, which is the default
+
         if self.store_id is not None and self.store_id < 0:
             self.store_id = lexicon.stores[-1] if lexicon.stores else None
 
@@ -177,6 +186,19 @@ class Mentions:
                                                "movies", "ones") and i + 1 >= len(w) - 2):
                 self.next_page = True  # "show me more", "more please"
                 self._take(i)
+
+    def _period(self) -> None:
+        """A period said in words; its meaning is for the function that takes it."""
+        joined = " ".join(self.words)
+        for pattern in _PERIODS:
+            match = pattern.search(joined)
+            if match:
+                first = len(joined[:match.start()].split())
+                span = range(first, first + len(match.group(0).split()))
+                if not set(span) & self.used:
+                    self.period = match.group(0)
+                    self._take(*span)
+                    return
 
     def _quantities(self) -> None:
         self.bounds = q.bounds(self.words, self.used)

@@ -19,6 +19,7 @@ QUANTITY_OF_WORD = {
     "rate": MONEY, "price": MONEY, "cost": MONEY, "fee": MONEY, "amount": MONEY,
     "length": MINUTES, "minutes": MINUTES, "runtime": MINUTES, "duration": MINUTES,
     "year": YEAR, "popularity": POPULARITY, "rentals": POPULARITY, "title": TITLE,
+    "relevance": "relevance",  # a sort key no clerk's word orders by: "about" implies it
 }  # fmt: skip
 
 STEP = {MONEY: Decimal("0.01"), MINUTES: 1, YEAR: 1}  # "under $5" is at most $4.99

@@ -36,7 +36,24 @@ def answer(function: str, args: dict, data: dict, focus: tuple[str, ...] = ()) -
         return _rentals(function, data)
     if isinstance(data.get("rental"), dict):
         return answers.rental(data["rental"])
+    if isinstance(data.get("rows"), list) and "title" in data:
+        return _chart(data)
     return _fields(data)
+
+
+def _chart(data: dict) -> str:
+    """A ranking or a series: its figures as a table (the chat draws the chart beside it)."""
+    head = f"**{data['title']}**, {data.get('period') or 'all time'}"
+    if not data["rows"]:
+        return f"{head}: {data.get('note') or 'no data.'}"
+    money = data.get("unit") == "$"
+    value = "revenue" if money else data.get("unit", "value")
+    lines = [f"| | {value} |", "|---|---:|"]
+    for row in data["rows"]:
+        figure = f"${row['value']:,.2f}" if money else f"{row['value']:,.0f}"
+        lines.append(f"| {row['label']} | {figure} |")
+    total = f"\n\nTotal: ${float(data['total']):,.2f}" if data.get("total") is not None else ""
+    return f"{head}:\n\n" + "\n".join(lines) + total
 
 
 def _extra(data: dict) -> dict:
@@ -116,7 +133,9 @@ def _fields(data: dict[str, Any]) -> str:
     lines = []
     for key, value in data.items():
         label = key.replace("_", " ")
-        if isinstance(value, list):
+        if _table(value):
+            lines.append(f"- {label}:\n\n{_table(value)}\n")
+        elif isinstance(value, list):
             lines.append(f"- {label}:" if value else f"- {label}: none")
             lines.extend(f"  - {_item(v)}" for v in value[:25])
         elif value is not None:
@@ -127,6 +146,19 @@ def _fields(data: dict[str, Any]) -> str:
 _MONEY_WORDS = {"amount", "total", "paid", "fee", "rate", "cost", "price", "balance", "owed",
                 "revenue"}
 _WHEN = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})[:\d.]*(Z|[+-]\d{2}:?\d{2})?")
+
+
+def _table(value: Any) -> str:
+    """A list of flat records of the same fields, as a markdown table."""
+    if not (isinstance(value, list) and value and all(isinstance(v, dict) for v in value)):
+        return ""
+    keys = list(value[0])
+    if any(list(v) != keys or any(isinstance(x, dict | list) for x in v.values())
+           for v in value):
+        return ""
+    head = "| " + " | ".join(k.replace("_", " ") for k in keys) + " |"
+    rows = ["| " + " | ".join(_item(v[k], k) for k in keys) + " |" for v in value[:25]]
+    return "\n".join([head, "|" + "---|" * len(keys), *rows])
 
 
 def _item(value: Any, key: str = "") -> str:

@@ -186,6 +186,20 @@ def test_a_customer_lookup_shows_what_they_have_out(chat: ChatPage, store_sql):
     chat.screenshot("04-customer-lookup")
 
 
+def test_a_ranking_shows_its_table_and_a_chart(chat: ChatPage, store_sql):
+    shown = chat.say("which category rents most?")
+
+    top, rentals = store_sql("""
+        SELECT c.name, count(*) FROM rental r JOIN inventory USING (inventory_id)
+        JOIN film_category USING (film_id) JOIN category c USING (category_id)
+        GROUP BY c.name ORDER BY 2 DESC, 1 LIMIT 1""")[0]
+    assert re.search(rf"{top}\s+{rentals:,}", chat.text_of(shown))  # the table's first row
+    chart = chat.page.locator(".js-plotly-plot").last
+    expect(chart).to_be_visible()
+    expect(chart).to_contain_text(top)  # drawn in the browser, with no internet access
+    chat.screenshot("05-ranking-chart")
+
+
 def test_a_general_question_is_answered_by_the_llm_agent(chat: ChatPage):
     shown = chat.say("who won the 2022 World Cup?")
 
@@ -226,7 +240,8 @@ def rent(chat: ChatPage, film, customer, token: str) -> str:
                                      f"(customer {customer.customer_id})")
     expect(preview).to_contain_text(re.compile(r"Copy \d+ at store 1, by clerk 1"))
     expect(preview).to_contain_text(re.compile(r"Due back \d{4}-\d\d-\d\d"))
-    expect(preview).to_contain_text(re.compile(r"Fee \$\d+\.\d\d"))
+    expect(preview).to_contain_text(re.compile(
+        r"Charges \$\d+\.\d\d, the rental fee, recorded as a payment to clerk 1"))
     chat.screenshot(f"07-rent-confirm-{'ok' if token == ADMIN_TOKEN else 'wrong'}")
     chat.page.locator("#confirm-write").click()
 
@@ -253,6 +268,11 @@ def test_renting_a_film_with_confirm_and_the_token(chat: ChatPage, store_sql, co
         FROM rental r JOIN inventory i USING (inventory_id) WHERE r.rental_id = :r""",
                     r=rental_id)
     assert row == [(customer.customer_id, film.film_id, copy, 1, 1, None)]
+    # the rental fee is recorded once, as a payment taken by the clerk
+    assert store_sql("""SELECT p.amount = f.rental_rate, p.staff_id, p.customer_id
+                        FROM payment p JOIN film f ON f.film_id = :f
+                        WHERE p.rental_id = :r""", r=rental_id, f=film.film_id) == [
+        (True, 1, customer.customer_id)]
     assert [r.rental_id for r in open_rentals(store_sql, customer.customer_id)] == [rental_id]
     assert "Rentals-create_rental" in chat.tools_of(chat.shown())
     assert ADMIN_TOKEN not in chat.page.content()

@@ -21,8 +21,8 @@ from semantic_kernel.contents import (
     FunctionResultContent,
     StreamingChatMessageContent,
 )
-from semantic_kernel.filters import FilterTypes
-from semantic_kernel.functions import KernelArguments
+from semantic_kernel.filters import FilterTypes, FunctionInvocationContext
+from semantic_kernel.functions import FunctionResult, KernelArguments
 
 from assistant.approvals import Approver, WriteDesk, approval_filter
 from assistant.db import Database
@@ -31,6 +31,7 @@ from assistant.logging import get_logger
 from assistant.prompts import instructions, load_prompt
 from assistant.settings import Settings
 from plugins import CustomersPlugin, FilmsPlugin, RentalsPlugin, StatsPlugin
+from plugins.results import Failure
 
 log = get_logger(__name__)
 
@@ -53,6 +54,22 @@ OnChunk = Callable[[str, str], Awaitable[None]]  # (agent name, text chunk)
 OnStep = Callable[[ChatMessageContent], Awaitable[None]]
 
 
+UNEXPECTED = ("The store could not answer that: something went wrong on our side (it is "
+              "logged). Nothing was changed; try again, or ask another way.")
+
+
+async def failures_said_plainly(context: FunctionInvocationContext, next) -> None:
+    """A store function that fails unexpectedly (a bug, the database gone) answers with a
+    plain sentence, logged with its traceback: never an exception's text, which may hold SQL
+    or data, in the model's context or on the clerk's screen."""
+    try:
+        await next(context)
+    except Exception:
+        log.exception("function_failed", function=context.function.fully_qualified_name)
+        context.result = FunctionResult(function=context.function.metadata,
+                                        value=Failure(error=UNEXPECTED))
+
+
 def build_agents(
     service: ChatCompletionClientBase,
     database: Database,
@@ -73,6 +90,9 @@ def build_agents(
     )
     for kind, function in kernel_filters:
         kernel.add_filter(kind, function)
+    # Added last, so innermost (Kernel.add_filter inserts first): the filters above, such as
+    # the chat's tool steps, see its plain sentence, never the exception.
+    kernel.add_filter(FilterTypes.FUNCTION_INVOCATION, failures_said_plainly)
     auto = KernelArguments(
         settings=PromptExecutionSettings(function_choice_behavior=FunctionChoiceBehavior.Auto())
     )

@@ -11,6 +11,7 @@ import uuid
 import chainlit as cl
 import structlog
 from semantic_kernel.contents import AuthorRole, ChatMessageContent
+from semantic_kernel.filters import FilterTypes
 
 from assistant.agents import HANDOFF_PLUGIN, run_turn
 from assistant.approvals import Decision, Preview, WriteDesk
@@ -109,8 +110,9 @@ async def answer(message: cl.Message) -> None:
     history: list[ChatMessageContent] = session_value("history", list)
     desk: WriteDesk = session_value("desk", WriteDesk)
     history.append(ChatMessageContent(role=AuthorRole.USER, content=message.content))
-    agents = front_desk().agents(desk, ClerkApproves())
-    cl.SemanticKernelFilter(excluded_plugins=[HANDOFF_PLUGIN], kernel=agents[0].kernel)
+    tool_steps = cl.SemanticKernelFilter(excluded_plugins=[HANDOFF_PLUGIN])
+    agents = front_desk().agents(desk, ClerkApproves(), [(
+        FilterTypes.FUNCTION_INVOCATION, tool_steps._function_invocation_filter)])
 
     replies: list[cl.Message] = []
 

@@ -6,6 +6,7 @@ import logging
 import chainlit as cl
 import pytest
 
+from assistant import stats
 from assistant.approvals import MAX_WRONG_TOKENS
 from assistant.db import Database
 from assistant.frontdesk import FrontDesk, open_front_desk
@@ -75,6 +76,17 @@ async def test_a_ranking_comes_as_a_table_and_a_chart_of_the_same_figures(chat, 
     bars = json.loads(stored.read_text())["data"][0]
     assert bars["y"][-1] == top[0] and bars["x"][-1] == top[1]  # the best at the top
     assert chart["display"] == "inline" and chart["forId"] == replies[-1]["id"]
+
+
+async def test_a_function_that_fails_unexpectedly_is_said_plainly(chat, monkeypatch, caplog):
+    async def broken(conn):
+        raise RuntimeError("relation \"secret_table\" does not exist: SELECT card FROM x")
+
+    monkeypatch.setattr(stats, "store_counts", broken)
+    replies = await chat.say("how many copies at store 1?")
+    shown = chat.everything_shown()
+    assert "could not answer that" in text_of(replies) and "Nothing was changed" in shown
+    assert "secret_table" not in shown and "SELECT" not in shown
 
 
 async def test_answers_stream_token_by_token(chat):

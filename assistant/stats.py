@@ -136,13 +136,14 @@ class Series(Record):
     note: str | None = None  # a period with no data: the latest one that has some
 
 
-RANKED = {  # what can be ranked: its label, and the joins from a rental to it
-    "films": ("f.title", "JOIN film f USING (film_id)"),
-    "categories": ("cat.name", "JOIN film_category fc USING (film_id) "
-                               "JOIN category cat USING (category_id)"),
-    "actors": ("a.first_name || ' ' || a.last_name",
+RANKED = {  # what can be ranked: its label, its key (two actors may share a name), and the
+    # joins from a rental to it
+    "films": ("f.title", "f.film_id", "JOIN film f USING (film_id)"),
+    "categories": ("cat.name", "cat.category_id", "JOIN film_category fc USING (film_id) "
+                                                  "JOIN category cat USING (category_id)"),
+    "actors": ("a.first_name || ' ' || a.last_name", "a.actor_id",
                "JOIN film_actor fa USING (film_id) JOIN actor a USING (actor_id)"),
-    "customers": ("c.first_name || ' ' || c.last_name",
+    "customers": ("c.first_name || ' ' || c.last_name", "c.customer_id",
                   "JOIN customer c ON c.customer_id = r.customer_id"),
 }
 MEASURES = {"rentals": "count(DISTINCT r.rental_id)",
@@ -151,7 +152,7 @@ MEASURES = {"rentals": "count(DISTINCT r.rental_id)",
 
 async def ranking(conn: AsyncConnection, what: str, by: str, period: Period,
                   store_id: int | None = None, limit: int = 10) -> Series:
-    label, joins = RANKED[what]
+    label, key, joins = RANKED[what]
     where, params = _range(period, "r.rental_date")
     if store_id:
         where += " AND i.store_id = :store"
@@ -160,7 +161,7 @@ async def ranking(conn: AsyncConnection, what: str, by: str, period: Period,
     rows = await conn.execute(text(f"""
         SELECT {label} AS label, {MEASURES[by]} AS value
         FROM rental r JOIN inventory i USING (inventory_id) {joins} {paid}
-        WHERE {where} GROUP BY {label} ORDER BY value DESC, label LIMIT :limit
+        WHERE {where} GROUP BY {key}, {label} ORDER BY value DESC, label LIMIT :limit
     """), {**params, "limit": limit})
     figures = [Figure.model_validate(row) for row in rows.mappings()]
     where_store = f" at store {store_id}" if store_id else ""

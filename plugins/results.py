@@ -19,6 +19,7 @@ from assistant.models import (
     RentalLine,
     StoreStock,
 )
+from assistant.stats import StoreCounts
 
 MAX_ROWS = 25  # the most rows a function hands the model at once
 
@@ -258,13 +259,8 @@ class Chart(StoreResult):
     note: str | None = None  # a period with no data: the latest month that has some
 
 
-class StoreCountsRow(StoreResult):
-    store_id: int
-    films: int
-    copies: int
-    customers: int
-    rentals_out: int
-    overdue: int
+class StoreCountsRow(StoreResult, StoreCounts):
+    """A store's counts (assistant.stats.StoreCounts), as the model receives them."""
 
 
 class StoreCountsResult(StoreResult):

@@ -106,6 +106,16 @@ def make_settings(dsn: str, **overrides):
                     log_level="WARNING", **overrides)
 
 
+@pytest.fixture
+async def database(official_url):
+    """The app's Database (an async pool) on the official data."""
+    from assistant.db import Database
+
+    database = Database(official_url, pool_size=2)
+    yield database
+    await database.close()
+
+
 @pytest.fixture(scope="session")
 def client(official_url):
     """The REST API over the official data, run in-process with its lifespan."""

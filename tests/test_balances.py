@@ -7,16 +7,8 @@ from decimal import Decimal
 import pytest
 
 from assistant import payments
-from assistant.db import Database
 from assistant.errors import CustomerNotFound, RentalNotFound
 from tests.late_fee_rule import late_fee
-
-
-@pytest.fixture
-async def database(official_url):
-    database = Database(official_url, pool_size=2)
-    yield database
-    await database.close()
 
 
 def oracle_balance(sql, customer_id: int, now: datetime) -> Decimal:

@@ -3,18 +3,8 @@ the service against SQL written here, and the kernel function the chat calls."""
 
 import json
 
-import pytest
-
 from assistant import payments
-from assistant.db import Database
 from plugins import CustomersPlugin
-
-
-@pytest.fixture
-async def database(official_url):
-    database = Database(official_url, pool_size=2)
-    yield database
-    await database.close()
 
 
 async def test_the_history_counts_and_sums_every_payment_and_pages_newest_first(database, sql):

@@ -23,13 +23,6 @@ async def conn(official_url):
     await database.close()
 
 
-@pytest.fixture
-async def database(official_url):
-    database = Database(official_url, pool_size=2)
-    yield database
-    await database.close()
-
-
 async def test_full_text_search_finds_what_films_are_about(conn, sql):
     page = await films.list_films(conn, FilmFilter(about="mad scientist"), limit=50)
     expected = sql("""SELECT count(*) FROM film

@@ -7,17 +7,9 @@ from decimal import Decimal
 import pytest
 
 from assistant import stats
-from assistant.db import Database
 from assistant.errors import StoreError
 
 TODAY = date(2026, 12, 1)  # a Tuesday
-
-
-@pytest.fixture
-async def database(official_url):
-    database = Database(official_url, pool_size=2)
-    yield database
-    await database.close()
 
 
 @pytest.mark.parametrize(("words", "start", "end", "named"), [

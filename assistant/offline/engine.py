@@ -67,7 +67,9 @@ SYNONYMS = {
     "earned": ("revenue",), "made": ("revenue",), "takings": ("revenue",), "best": ("top",),
     "genre": ("category",), "number": ("count",), "total": ("count",), "rank": ("top",),
     "ranking": ("top",), "popular": ("top",), "daily": ("day",), "weekly": ("week",),
-    "monthly": ("month",),
+    "monthly": ("month",), "make": ("revenue",), "makes": ("revenue",),
+    "spender": ("customer", "revenue"), "spenders": ("customer", "revenue"),
+    "biggest": ("top",), "per": ("count",), "each": ("count",),
     "owe": ("balance", "overdue"), "owes": ("balance", "overdue"), "owing": ("balance",),
 }
 
@@ -378,28 +380,30 @@ def flags(tool: Tool, cues: Cues) -> dict:
 
 
 def choices(tool: Tool, cues: Cues, args: dict) -> dict:
-    """Enum parameters named by the clerk's words ("which category rents most": categories).
-    Sort keys are left to orders ("the longest"), and lists to their own values (ratings)."""
+    """Enum parameters named by the clerk's words ("which category rents most": categories;
+    of several, the first said: "which actors' films rent most": actors). Sort keys are left
+    to orders ("the longest"), and lists to their own values (ratings)."""
     chosen = {}
     for p in tool.params:
         if not p.enum or p.type == "array" or p.name in args or all(
                 e in q.QUANTITY_OF_WORD for e in p.enum):
             continue
-        named = [e for e in p.enum if stem(e) in cues]
-        if len(named) == 1:
-            chosen[p.name] = named[0]
+        named = sorted((cues[stem(e)], e) for e in p.enum if stem(e) in cues)
+        if named:
+            chosen[p.name] = named[-1][1]
     return chosen
 
 
 def cue_stems(m: Mentions) -> Cues:
     """The clerk's words that are not values, as stems, with what they stand for."""
     found: Cues = {}
-    for word in m.free():
+    free = m.free()
+    for position, word in enumerate(free):
         s = stem(word)
         for meant in SYNONYMS.get(word, ()) + SYNONYMS.get(s, ()):
             found.setdefault(meant, 0.6)
-        if word not in _NOT_CUES and word.isalpha():
-            found[s] = 1.0
+        if word not in _NOT_CUES and word.isalpha() and found.get(s, 0) < 1.0:
+            found[s] = 1.0 + 0.001 * (len(free) - position)  # said first: a hair more
     if m.phrase("who", "is", "in") or m.phrase("who", "in") or m.phrase("whos", "in"):
         found["actor"] = 1.0
     if m.phrase("how", "many"):

@@ -128,7 +128,8 @@ s t more most much many each every both either neither other another only same s
 again ever still yet already today tonight go going gonna new good best nice great else
 something anything everything nothing someone anyone somebody anybody thing things stuff
 he him his she her hers they them their theirs please kindly quick quickly maybe perhaps
-okay sure cool well also pull bring brought back take took check checked give gave
+okay sure cool well also pull bring brought back take took check checked give gave per
+different distinct unique various separate individual
 """)
 
 FILM_WORDS = _words("film films movie movies dvd dvds title titles flick flicks picture pictures")

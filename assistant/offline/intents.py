@@ -259,7 +259,8 @@ def _store_values(m: Mentions) -> bool:
 
 
 _OPERATORS = {"+", "-", "*", "/", "x", "times", "plus", "minus", "divided", "multiplied", "add",
-              "subtract", "percent", "of", "and", "by"}
+              "subtract", "percent", "of", "and", "by", "change", "sum", "tip", "split",
+              "altogether"}
 
 
 def _arithmetic(m: Mentions) -> bool:

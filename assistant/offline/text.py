@@ -171,6 +171,8 @@ convert conversion plus minus times divided multiply multiplied percent squared 
 cm km mm inch inches mile miles meter meters metre metres kg kilogram kilograms gram grams
 pound pounds ounce ounces feet foot yard yards liter liters litre litres gallon gallons
 celsius fahrenheit haiku limerick
+euro euros yen peso pesos currency exchange profit profits margin margins markup tax taxes
+vat interest inflation difference
 """)
 GENERAL_STARTS = _words(
     "who when where why how what which whats is are was were do does did can could "

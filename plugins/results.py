@@ -264,6 +264,8 @@ class StoreCountsRow(StoreResult, StoreCounts):
 
 
 class StoreCountsResult(StoreResult):
-    """Per store: films carried, copies, customers, rentals out now, overdue now."""
+    """The films in the catalogue, and per store: films carried, copies, customers, rentals
+    out now, overdue now."""
 
+    films_in_catalogue: int
     stores: list[StoreCountsRow]

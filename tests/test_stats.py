@@ -1,6 +1,7 @@
 """Store statistics on the official Pagila (rentals and payments of 2022): periods in words,
 counts, rankings and revenue against SQL written here, and a period without data."""
 
+import json
 from datetime import date
 from decimal import Decimal
 
@@ -8,6 +9,7 @@ import pytest
 
 from assistant import stats
 from assistant.errors import StoreError
+from plugins import StatsPlugin
 
 TODAY = date(2026, 12, 1)  # a Tuesday
 
@@ -90,3 +92,11 @@ async def test_a_period_without_data_says_so_and_names_the_latest_month(database
     latest = sql("SELECT to_char(max(payment_date), 'FMMonth YYYY') FROM payment")[0][0]
     assert empty.rows == [] and empty.total == Decimal(0)
     assert empty.note == f"No data for May 2001. The latest month with data is {latest}."
+
+
+async def test_the_counts_give_the_catalogue_and_each_store(database, sql):
+    sent = json.loads(str(await StatsPlugin(database).store_counts()))
+    assert sent["films_in_catalogue"] == sql("SELECT count(*) FROM film")[0][0]
+    assert [s["store_id"] for s in sent["stores"]] == [1, 2]
+    only = json.loads(str(await StatsPlugin(database).store_counts(store_id=2)))
+    assert [s["store_id"] for s in only["stores"]] == [2]

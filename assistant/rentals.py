@@ -22,11 +22,11 @@ _RENTAL_COLUMNS = "r.rental_id, r.rental_date, r.inventory_id, r.customer_id, r.
     "r.staff_id, r.last_update"
 
 # A rental with its film, store and customer; days_overdue counts whole days past the due date.
-_DUE = "r.rental_date + f.rental_duration * interval '1 day'"  # when a rental is due back
+DUE = "r.rental_date + f.rental_duration * interval '1 day'"  # when a rental is due back
 _RENTAL_LINE = f"""
     SELECT {_RENTAL_COLUMNS}, f.film_id, f.title, i.store_id,
            c.first_name || ' ' || c.last_name AS customer_name,
-           {_DUE} AS due_date,
+           {DUE} AS due_date,
            rental_days_late(r.rental_date, coalesce(r.return_date, now()), f.rental_duration)
                AS days_overdue
     FROM rental r
@@ -120,7 +120,7 @@ class RentalFilter:
         if self.open_only or self.overdue_only:
             clauses.append("r.return_date IS NULL")
         if self.overdue_only:
-            clauses.append(f"{_DUE} < now()")
+            clauses.append(f"{DUE} < now()")
         return " AND ".join(clauses), params
 
 
@@ -130,7 +130,7 @@ async def rental_lines(
     """Rentals with film, store and customer, newest first (overdue: longest overdue first)."""
     where, params = filters.where()
     # Overdue: the longest overdue (earliest due date) first; otherwise newest first.
-    order = (f"{_DUE}, r.rental_id" if filters.overdue_only
+    order = (f"{DUE}, r.rental_id" if filters.overdue_only
              else "r.rental_date DESC, r.rental_id DESC")
     rows = await conn.execute(
         text(f"{_RENTAL_LINE} WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :skip"),
@@ -310,7 +310,7 @@ async def counter_examples(conn: AsyncConnection, staff_id: int) -> dict[str, st
                     ORDER BY f.title LIMIT 1) AS film,
                   (SELECT r.rental_id FROM rental r JOIN inventory i USING (inventory_id)
                      JOIN film f USING (film_id) WHERE r.return_date IS NULL
-                    ORDER BY {_DUE}, r.rental_id
+                    ORDER BY {DUE}, r.rental_id
                     LIMIT 1) AS rental
             """),
             {"staff": staff_id},

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assistant.errors import StoreError
 from assistant.models import Money, Record
+from assistant.rentals import DUE
 
 MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name} | {
     name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
@@ -99,7 +100,7 @@ class StoreCounts(Record):
 
 
 async def store_counts(conn: AsyncConnection) -> list[StoreCounts]:
-    rows = await conn.execute(text("""
+    rows = await conn.execute(text(f"""
         SELECT s.store_id,
                (SELECT count(DISTINCT film_id) FROM inventory i WHERE i.store_id = s.store_id)
                    AS films,
@@ -110,7 +111,7 @@ async def store_counts(conn: AsyncConnection) -> list[StoreCounts]:
                (SELECT count(*) FROM rental r JOIN inventory i USING (inventory_id)
                 JOIN film f USING (film_id) WHERE i.store_id = s.store_id
                 AND r.return_date IS NULL
-                AND r.rental_date + f.rental_duration * interval '1 day' < now()) AS overdue
+                AND {DUE} < now()) AS overdue
         FROM store s ORDER BY s.store_id
     """))
     return [StoreCounts.model_validate(row) for row in rows.mappings()]

@@ -25,6 +25,7 @@ from semantic_kernel.filters import FilterTypes, FunctionInvocationContext
 from semantic_kernel.functions import FunctionResult, KernelArguments
 
 from assistant.approvals import Approver, WriteDesk, approval_filter
+from assistant.audit import WriteLedger
 from assistant.db import Database
 from assistant.history import for_model
 from assistant.logging import get_logger
@@ -79,14 +80,16 @@ def build_agents(
     kernel_filters: list = (),
 ) -> list[ChatCompletionAgent]:
     kernel = Kernel(services=[service])
-    rentals = RentalsPlugin(database, settings.pagila_staff_id, desk)
+    clerk = desk.staff_id or settings.pagila_staff_id
+    rentals = RentalsPlugin(database, clerk, desk)
     kernel.add_plugin(FilmsPlugin(database), plugin_name="Films")
     kernel.add_plugin(CustomersPlugin(database), plugin_name="Customers")
     kernel.add_plugin(StatsPlugin(database), plugin_name="Stats")
     kernel.add_plugin(rentals, plugin_name="Rentals")
     kernel.add_filter(
         FilterTypes.AUTO_FUNCTION_INVOCATION,
-        approval_filter(desk, approver, rentals.preview, settings),
+        approval_filter(desk, approver, rentals.preview, settings,
+                        WriteLedger(database, clerk, desk.thread_id)),
     )
     for kind, function in kernel_filters:
         kernel.add_filter(kind, function)

@@ -4,11 +4,11 @@ The model can ask for a write (create or return a rental); this filter stops the
 the clerk exactly what would happen, and lets it through only after Confirm and a valid token.
 The approval is single-use and bound to the exact arguments. The write functions themselves
 also refuse to run without such a grant, so no other path (a REST endpoint, a filter that was
-not installed) can write on the model's word alone.
+not installed) can write on the model's word alone. Every decision is written to the audit
+trail, and wrong tokens count towards the clerk's lockout (assistant.audit).
 """
 
 import json
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -16,6 +16,7 @@ from typing import Any, Literal, Protocol
 from semantic_kernel.filters import AutoFunctionInvocationContext
 from semantic_kernel.functions import FunctionResult
 
+from assistant.audit import LOCKOUT_SECONDS, WriteLedger
 from assistant.logging import get_logger
 from assistant.security import token_matches
 from assistant.settings import Settings
@@ -23,8 +24,6 @@ from assistant.settings import Settings
 log = get_logger(__name__)
 
 WRITE_FUNCTIONS = ("Rentals-create_rental", "Rentals-return_rental")
-MAX_WRONG_TOKENS = 5
-LOCKOUT_SECONDS = 5 * 60
 
 
 @dataclass(frozen=True)
@@ -79,20 +78,12 @@ def _normal(value: Any) -> Any:
 
 @dataclass
 class WriteDesk:
-    """One chat session's approvals and wrong-token count (in memory, never persisted)."""
+    """One conversation's counter: the clerk (None: the configured PAGILA_STAFF_ID), the saved
+    conversation, and the approvals granted in it (in memory: each is used within its turn)."""
 
-    wrong_tokens: int = 0
-    locked_until: float = 0.0
+    staff_id: int | None = None
+    thread_id: str | None = None
     grants: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def locked_for(self) -> float:
-        return max(0.0, self.locked_until - time.monotonic())
-
-    def wrong_token(self) -> None:
-        self.wrong_tokens += 1
-        if self.wrong_tokens >= MAX_WRONG_TOKENS:
-            self.locked_until = time.monotonic() + LOCKOUT_SECONDS
-            self.wrong_tokens = 0
 
     def grant(self, function: str, arguments: dict[str, Any], bound: dict[str, Any]) -> None:
         self.grants[approval_key(function, arguments)] = bound
@@ -105,7 +96,8 @@ class WriteDesk:
 PreviewFn = Callable[[str, dict[str, Any]], Awaitable[Preview]]
 
 
-def approval_filter(desk: WriteDesk, approver: Approver, preview: PreviewFn, settings: Settings):
+def approval_filter(desk: WriteDesk, approver: Approver, preview: PreviewFn, settings: Settings,
+                    ledger: WriteLedger):
     """An auto-function-invocation filter (a closure: the orchestration deep-copies filters)."""
 
     async def check_writes(context: AutoFunctionInvocationContext, next) -> None:
@@ -114,14 +106,26 @@ def approval_filter(desk: WriteDesk, approver: Approver, preview: PreviewFn, set
             await next(context)
             return
         arguments = _declared_arguments(context)
-        outcome, message = await _decide(desk, approver, preview, settings, function, arguments)
-        log.info("write_decision", action=function, arguments=arguments, outcome=outcome)
-        if outcome == "approved":
-            await next(context)
-        else:
+
+        async def decided(outcome: str, detail: str | None = None) -> None:
+            log.info("write_decision", action=function, arguments=arguments, outcome=outcome)
+            await ledger.record(function, arguments, outcome, detail)
+
+        outcome, message = await _decide(desk, approver, preview, settings, ledger, function,
+                                         arguments, decided)
+        if outcome != "confirmed":
             context.function_result = FunctionResult(
                 function=context.function.metadata, value=message
             )
+            return
+        await next(context)
+        from plugins.results import Failure  # here: the plugins import this module
+
+        done = context.function_result.value if context.function_result else None
+        if isinstance(done, Failure):
+            await decided("failed", done.error)
+        else:
+            await decided("executed")
 
     return check_writes
 
@@ -131,26 +135,41 @@ def _declared_arguments(context: AutoFunctionInvocationContext) -> dict[str, Any
     return {k: v for k, v in (context.arguments or {}).items() if k in names}
 
 
-async def _decide(desk, approver, preview, settings, function, arguments) -> tuple[str, str]:
+async def _decide(desk, approver, preview, settings, ledger, function, arguments,
+                  decided) -> tuple[str, str]:
+    """Ask the clerk; each step's outcome is recorded through `decided` as it happens."""
     nothing = "Nothing was changed."
-    if (wait := desk.locked_for()) > 0:
+    if (wait := await ledger.locked_for()) > 0:
+        await decided("locked")
         return "locked", (f"Refused: too many wrong admin tokens; writes are locked for "
                           f"{int(wait // 60) + 1} more minute(s). {nothing}")
     plan = await preview(function, arguments)
     if plan.refusal:
+        await decided("refused", plan.refusal)
         return "refused", f"Not possible: {plan.refusal} {nothing}"
     if isinstance(approver, NobodyApproves):
+        await decided("no_human")
         return "no_human", f"Refused: {approver.reason}. {nothing}"
+    await decided("proposed", plan.text)
     decision = await approver.confirm(plan)
     if decision != "confirm":
+        outcome = "cancelled" if decision == "cancel" else "timeout"
+        await decided(outcome)
         verb = "cancelled by the clerk" if decision == "cancel" else "not confirmed in time"
-        return decision, f"Cancelled: the action was {verb}. {nothing}"
+        return outcome, f"Cancelled: the action was {verb}. {nothing}"
     token = await approver.ask_token()
     if token is None:
+        await decided("no_token")
         return "no_token", f"Cancelled: no admin token was given. {nothing}"
     if not token_matches(token, settings):
-        desk.wrong_token()
-        locked = " Writes are now locked for 5 minutes." if desk.locked_for() else ""
-        return "wrong_token", f"Refused: the admin token was wrong.{locked} {nothing}"
+        locked = await ledger.wrong_token()
+        await decided("wrong_token")
+        if locked:
+            await decided("locked")
+        minutes = LOCKOUT_SECONDS // 60
+        said = f" Writes are now locked for {minutes} minutes." if locked else ""
+        return "wrong_token", f"Refused: the admin token was wrong.{said} {nothing}"
+    await ledger.right_token()
+    await decided("confirmed")
     desk.grant(function, arguments, plan.bound)
-    return "approved", ""
+    return "confirmed", ""

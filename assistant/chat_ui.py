@@ -1,8 +1,11 @@
 """The Chainlit chat: Chainlit loads this file (mounted at /chat by assistant.api.app).
 
-Each user message runs one turn of the agents; replies stream token by token under the name
-of the agent that gave them, each store function call shows as a step, and writes wait for
-the clerk's Confirm and admin token (assistant.approvals).
+Clerks sign in with their staff username and password (assistant.staff); the signed-in clerk
+is the clerk of every rental and payment made in their conversations. Each user message runs
+one turn of the agents; replies stream token by token under the name of the agent that gave
+them, each store function call shows as a step, and writes wait for the clerk's Confirm and
+admin token (assistant.approvals). Conversations are saved (assistant.conversations) and can be
+resumed from the sidebar with their context.
 """
 
 import time
@@ -16,9 +19,12 @@ from semantic_kernel.filters import FilterTypes
 from assistant.agents import HANDOFF_PLUGIN, run_turn
 from assistant.approvals import Decision, Preview, WriteDesk
 from assistant.charts import charts_in, figure
+from assistant.conversations import load_history, make_archive, save_history
 from assistant.frontdesk import front_desk
 from assistant.logging import get_logger
 from assistant.rentals import counter_examples
+from assistant.security import redacted
+from assistant.staff import sign_in
 
 log = get_logger("assistant.chat")
 
@@ -34,12 +40,37 @@ STARTERS = [
 ]
 
 
+@cl.password_auth_callback
+async def sign_in_clerk(username: str, password: str) -> cl.User | None:
+    async with front_desk().database.writing() as conn:
+        clerk = await sign_in(conn, username, password)
+    if clerk is None:
+        log.info("sign_in_refused")
+        return None
+    log.info("signed_in", staff_id=clerk.staff_id)
+    return cl.User(identifier=clerk.username, display_name=clerk.name,
+                   metadata={"staff_id": clerk.staff_id, "store_id": clerk.store_id})
+
+
+@cl.data_layer
+def chat_archive():
+    return make_archive()
+
+
+def clerk_id(user: cl.User | None = None) -> int:
+    """The signed-in clerk's staff id (PAGILA_STAFF_ID only where nobody signs in: tests)."""
+    user = user or cl.context.session.user
+    if user and user.metadata.get("staff_id"):
+        return int(user.metadata["staff_id"])
+    return front_desk().settings.pagila_staff_id
+
+
 @cl.set_starters
-async def starters():
+async def starters(user: cl.User | None = None, language: str | None = None):
     desk = front_desk()
     try:
         async with desk.database.reading() as conn:
-            found = await counter_examples(conn, desk.settings.pagila_staff_id)
+            found = await counter_examples(conn, clerk_id(user))
         examples = {key: value for key, value in found.items() if value is not None}
     except Exception:  # the welcome screen must show even when the database is down
         log.warning("starter_examples_unavailable", exc_info=True)
@@ -56,7 +87,20 @@ async def starters():
 @cl.on_chat_start
 async def start_chat():
     cl.user_session.set("history", [])
-    cl.user_session.set("desk", WriteDesk())
+    cl.user_session.set("desk", new_desk())
+
+
+@cl.on_chat_resume
+async def resume_chat(thread: dict):
+    """The saved conversation's history comes back, so a follow-up ("rent it to him") works."""
+    history = await load_history(front_desk().database, thread["id"], clerk_id())
+    cl.user_session.set("history", history)
+    cl.user_session.set("desk", new_desk())
+    log.info("chat_resumed", messages=len(history))
+
+
+def new_desk() -> WriteDesk:
+    return WriteDesk(staff_id=clerk_id(), thread_id=cl.context.session.thread_id)
 
 
 class ClerkApproves:
@@ -108,8 +152,9 @@ async def on_message(message: cl.Message):
 
 async def answer(message: cl.Message) -> None:
     history: list[ChatMessageContent] = session_value("history", list)
-    desk: WriteDesk = session_value("desk", WriteDesk)
-    history.append(ChatMessageContent(role=AuthorRole.USER, content=message.content))
+    desk: WriteDesk = session_value("desk", new_desk)
+    said = redacted(message.content, front_desk().settings)  # a token typed by mistake
+    history.append(ChatMessageContent(role=AuthorRole.USER, content=said))
     tool_steps = cl.SemanticKernelFilter(excluded_plugins=[HANDOFF_PLUGIN])
     agents = front_desk().agents(desk, ClerkApproves(), [(
         FilterTypes.FUNCTION_INVOCATION, tool_steps._function_invocation_filter)])
@@ -138,6 +183,10 @@ async def answer(message: cl.Message) -> None:
                             for chart in charts_in(turn.messages)]
     for reply in replies:
         await reply.send()
+    try:
+        await save_history(front_desk().database, desk.thread_id, desk.staff_id, history)
+    except Exception:  # the answer stands; only resuming this turn later would miss it
+        log.exception("history_not_saved")
     log.info("chat_turn", agent=turn.agent,
              duration_ms=round((time.perf_counter() - started) * 1000, 1))
 

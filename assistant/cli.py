@@ -1,11 +1,15 @@
 """`pagila-assistant`: serve the front desk, and look after its database."""
 
 import argparse
+import asyncio
+import getpass
+import ipaddress
 import json
 import logging
 import signal
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,17 +25,77 @@ def serve(args: argparse.Namespace) -> None:
     from assistant.api.app import create_app
 
     settings = get_settings()
+    host = args.host or settings.pagila_host
+    if settings.uses_default_admin_token and not is_loopback(host):
+        raise ValueError(f"refusing to listen on {host} with the default admin token: set "
+                         "ADMIN_TOKEN (e.g. `openssl rand -hex 16`), or serve on 127.0.0.1")
+    if settings.uses_default_admin_token:
+        print("The admin token is the default one: serving on this machine only "
+              f"({host}). Set ADMIN_TOKEN to serve on a network.", file=sys.stderr)
     # uvicorn re-raises SIGTERM after its graceful shutdown with the handler it found; with the
     # default one the process dies before exit handlers run and the embedded PostgreSQL stays up.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     uvicorn.run(
         create_app(settings),
-        host=args.host or settings.pagila_host,
+        host=host,
         port=args.port or settings.pagila_port,
         log_config=None,  # our structlog setup owns the output
         access_log=False,  # the correlation middleware logs each request once
         workers=1,  # chat sessions live in process memory: one worker per instance
     )
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def staff_set_password(args: argparse.Namespace) -> None:
+    from assistant.db import Database
+    from assistant.staff import set_password
+
+    password = getpass.getpass(f"New password for {args.username}: ")
+    if getpass.getpass("Again: ") != password:
+        raise ValueError("the two passwords differ; nothing was changed")
+
+    async def store() -> None:
+        database = Database(_url(), pool_size=1)
+        try:
+            async with database.writing() as conn:
+                await set_password(conn, args.username, password)
+        finally:
+            await database.close()
+
+    asyncio.run(store())
+    print(f"The password of {args.username} is set.")
+
+
+def audit(args: argparse.Namespace) -> None:
+    from assistant.audit import audit_entries
+    from assistant.db import Database
+
+    since = datetime.fromisoformat(args.since) if args.since else None
+    if since and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+
+    async def read() -> list:
+        database = Database(_url(), pool_size=1)
+        try:
+            async with database.reading() as conn:
+                return await audit_entries(conn, since=since, staff=args.staff)
+        finally:
+            await database.close()
+
+    for entry in asyncio.run(read()):
+        arguments = " ".join(f"{key}={value}" for key, value in entry.arguments.items())
+        detail = f"  ({entry.detail})" if entry.detail and entry.outcome != "proposed" else ""
+        print(f"{entry.at:%Y-%m-%d %H:%M:%S%z}  {entry.staff or '-':<10} "
+              f"{entry.action.removeprefix('Rentals-'):<14} {arguments:<28} {entry.outcome:<12} "
+              f"conversation {entry.thread_id or '-'}{detail}")
 
 
 def db_upgrade(args: argparse.Namespace) -> None:
@@ -141,6 +205,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=db_demo)
     p = db.add_parser("status", help="show the schema revision and row counts")
     p.set_defaults(run=db_status)
+
+    staff = commands.add_parser("staff", help="manage the clerks' sign-in").add_subparsers(
+        dest="staff_command", required=True, metavar="STAFF_COMMAND"
+    )
+    p = staff.add_parser(
+        "set-password",
+        help="set a clerk's chat password (read without echo)",
+        description="Set the password USERNAME signs in to the chat with (stored as an "
+        "argon2 hash).",
+    )
+    p.add_argument("username", metavar="USERNAME", help="the staff member's username")
+    p.set_defaults(run=staff_set_password)
+
+    p = commands.add_parser(
+        "audit",
+        help="print the write audit trail",
+        description="Every write decision (proposed, confirmed, cancelled, wrong token, "
+        "locked, executed, failed, ...), oldest first: time, clerk, action, arguments, "
+        "outcome, conversation.",
+    )
+    p.add_argument("--since", metavar="WHEN",
+                   help="only from this time on (ISO 8601, e.g. 2026-12-01 or 2026-12-01T09:00)")
+    p.add_argument("--staff", metavar="WHO", help="only this clerk (username or staff id)")
+    p.set_defaults(run=audit)
 
     p = commands.add_parser(
         "eval",

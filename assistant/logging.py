@@ -7,10 +7,20 @@ import uuid
 
 import structlog
 
+from assistant.security import redact_secrets
+
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 
-def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
+# Libraries that log whole messages (chat text, customer names and emails) or requests at INFO.
+CHATTY_LIBRARIES = ("semantic_kernel", "in_process_runtime", "openai", "httpx", "httpcore")
+_secrets: list[str] = []  # never written out, whatever logs them
+
+
+def configure_logging(level: str = "INFO", fmt: str = "console", *,
+                      secrets: list[str] = (), libraries: str = "WARNING") -> None:
+    """`secrets` are replaced in every line; the CHATTY_LIBRARIES log at `libraries`."""
+    _secrets[:] = [secret for secret in secrets if secret]
     renderer = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
@@ -21,6 +31,7 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,
+        _without_secrets,
         renderer,
     ]
     structlog.configure(
@@ -33,8 +44,29 @@ def configure_logging(level: str = "INFO", fmt: str = "console") -> None:
     )
     # Third-party stdlib loggers (uvicorn, alembic) go through the same level.
     logging.basicConfig(level=level.upper(), stream=sys.stderr, format="%(name)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _SecretFilter) for f in handler.filters):
+            handler.addFilter(_SecretFilter())
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(libraries.upper())
     # pgserver narrates initdb and every pg_ctl call at INFO; its warnings are what matter.
     logging.getLogger("pgserver").setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def _without_secrets(logger, method: str, event: dict) -> dict:
+    return redact_secrets(event, _secrets) if _secrets else event
+
+
+class _SecretFilter(logging.Filter):
+    """The same for the standard library's records (Chainlit, uvicorn, Semantic Kernel)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _secrets:
+            message = record.getMessage()
+            cleaned = redact_secrets(message, _secrets)
+            if cleaned is not message:
+                record.msg, record.args = cleaned, None
+        return True
 
 
 class _CurrentStderr:

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=20, gt=0)  # >= the concurrency it serves: no churn
 
     admin_token: SecretStr = SecretStr(DEFAULT_ADMIN_TOKEN)
+    chainlit_auth_secret: SecretStr | None = None  # signs sign-in cookies (assistant.security)
 
     llm_mode: Literal["offline", "openai"] = "offline"
     openai_api_key: SecretStr | None = None
@@ -30,6 +31,13 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_format: Literal["console", "json"] = "console"
+    log_libraries: str = "WARNING"  # Semantic Kernel, openai, httpx: they log chat text at INFO
+
+    @property
+    def secrets(self) -> list[str]:
+        """Values no log line may hold."""
+        held = (self.admin_token, self.openai_api_key, self.chainlit_auth_secret)
+        return [value.get_secret_value() for value in held if value]
 
     @property
     def uses_default_admin_token(self) -> bool:

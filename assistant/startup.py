@@ -23,7 +23,12 @@ def prepare_store(url: str) -> None:
 
     log.info("migrated", outcome=upgrade(url))
     if store_is_empty(url):
-        from data.demo import generate  # only an empty store needs the generator
+        from data import words
+        from data.demo import DEMO_PASSWORD, generate  # only an empty store needs it
 
         counts = generate(url)
         log.info("demo_data_loaded", **counts)
+        clerks = " or ".join(f"{username} (store {store})"
+                             for store, (_, _, username) in enumerate(words.STAFF, 1))
+        print(f"Demo store loaded. Sign in to the chat as {clerks}, password {DEMO_PASSWORD!r} "
+              "(change it: pagila-assistant staff set-password USERNAME).", flush=True)

@@ -27,9 +27,13 @@ from itertools import accumulate
 from psycopg import Cursor, sql
 
 from assistant.db import make_sync_engine
+from assistant.staff import hash_password
 from data import words
 
 DEFAULT_SEED = 20240601
+# Every demo clerk's password (the README and the first start say it; change it with
+# `pagila-assistant staff set-password USERNAME`). Stored as an argon2 hash, like any other.
+DEMO_PASSWORD = "rent-a-dvd"
 
 # Sizes at scale 1 (the official Pagila has about the same).
 FILMS = 1000
@@ -297,9 +301,8 @@ def _stores_and_staff(addresses: AddressBook, stamp: datetime) -> tuple[Table, T
     ):
         store_rows.append((store_id, store_id, addresses.add(city), stamp))
         email = f"{first}.{last}@sakilastaff.com"
-        staff_rows.append(
-            (store_id, first, last, addresses.add(city), email, store_id, True, username, stamp)
-        )
+        staff_rows.append((store_id, first, last, addresses.add(city), email, store_id, True,
+                           username, hash_password(DEMO_PASSWORD), stamp))
     stores = Table(
         "store", ("store_id", "manager_staff_id", "address_id", "last_update"), store_rows,
         "store_id",
@@ -307,7 +310,7 @@ def _stores_and_staff(addresses: AddressBook, stamp: datetime) -> tuple[Table, T
     staff = Table(
         "staff",
         ("staff_id", "first_name", "last_name", "address_id", "email", "store_id", "active",
-         "username", "last_update"),
+         "username", "password", "last_update"),
         staff_rows,
         "staff_id",
     )  # fmt: skip

@@ -50,12 +50,23 @@ class ScriptedEmitter(BaseChainlitEmitter):
         return self.answers.popleft() if self.answers else TIMEOUT
 
 
-class ChatSession:
-    """One browser tab's chat session."""
+def clerk(username: str, staff_id: int, store_id: int) -> cl.User:
+    """A signed-in clerk, as the sign-in callback makes them."""
+    return cl.User(identifier=username, metadata={"staff_id": staff_id, "store_id": store_id})
 
-    def __init__(self):
-        self.session = HTTPSession(id=str(uuid.uuid4()), client_type="webapp")
+
+class ChatSession:
+    """One browser tab's chat session; `user` is the signed-in clerk (None: PAGILA_STAFF_ID),
+    `thread_id` a saved conversation to continue."""
+
+    def __init__(self, user: cl.User | None = None, thread_id: str | None = None):
+        self.session = HTTPSession(id=str(uuid.uuid4()), client_type="webapp", user=user,
+                                   thread_id=thread_id)
         self.emitter: ScriptedEmitter | None = None
+
+    @property
+    def thread_id(self) -> str:
+        return self.session.thread_id
 
     def _enter(self) -> None:
         if self.emitter is None:
@@ -65,6 +76,12 @@ class ChatSession:
     async def start(self) -> "ChatSession":
         self._enter()
         await chat_ui.start_chat()
+        return self
+
+    async def resume(self) -> "ChatSession":
+        """Open the saved conversation `thread_id` again, as the sidebar does."""
+        self._enter()
+        await chat_ui.resume_chat({"id": self.thread_id})
         return self
 
     async def say(self, text: str, *answers) -> list[dict]:

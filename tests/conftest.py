@@ -97,13 +97,14 @@ def sql(official_url):
 
 
 ADMIN_TOKEN = "test-admin-token-5f2c"
+AUTH_SECRET = "test-chainlit-auth-secret-0b7e4c1d9a2f"
 
 
 def make_settings(dsn: str, **overrides):
     from assistant.settings import Settings
 
     return Settings(_env_file=None, pagila_dsn=dsn, admin_token=ADMIN_TOKEN,
-                    log_level="WARNING", **overrides)
+                    chainlit_auth_secret=AUTH_SECRET, log_level="WARNING", **overrides)
 
 
 @pytest.fixture

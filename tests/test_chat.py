@@ -7,7 +7,7 @@ import chainlit as cl
 import pytest
 
 from assistant import stats
-from assistant.approvals import MAX_WRONG_TOKENS
+from assistant.audit import MAX_WRONG_TOKENS
 from assistant.db import Database
 from assistant.frontdesk import FrontDesk, open_front_desk
 from assistant.llm import make_chat_service
@@ -113,7 +113,8 @@ async def test_renting_with_confirm_and_the_token_makes_one_rental(chat, sql, fr
     [((CANCEL,), "cancel"), ((CONFIRM, token(WRONG)), "wrong"), ((TIMEOUT,), "not")],
     ids=["cancel", "wrong-token", "timeout"],
 )
-async def test_cancel_wrong_token_or_timeout_rent_nothing(chat, sql, free_film, answers, said):
+async def test_cancel_wrong_token_or_timeout_rent_nothing(chat, sql, free_film, answers, said,
+                                                        lockout_cleared):
     before = open_rentals(sql, 1)
     replies = await chat.say(f"rent {free_film[1]} to Mary Smith", *answers)
     assert open_rentals(sql, 1) == before
@@ -162,7 +163,15 @@ async def test_the_token_is_never_shown_logged_or_given_to_the_model(chat, sql, 
     assert all(ADMIN_TOKEN not in str(m) for m in history)
 
 
-async def test_five_wrong_tokens_lock_writes(chat, sql, free_film):
+@pytest.fixture
+def lockout_cleared(sql):
+    """The lockout is kept in the database: start from none, and lift it for the tests after."""
+    sql("DELETE FROM write_lockout")
+    yield
+    sql("DELETE FROM write_lockout")
+
+
+async def test_five_wrong_tokens_lock_writes(chat, sql, free_film, lockout_cleared):
     before = open_rentals(sql, 1)
     for _ in range(MAX_WRONG_TOKENS):
         await chat.say(f"rent {free_film[1]} to Mary Smith", CONFIRM, token(WRONG))

@@ -230,7 +230,7 @@ def official(new_database, pagila_dir) -> OfficialPagila:
 
 
 def test_upgrade_empty_database_reaches_head(fresh_url):
-    assert current_revision(fresh_url) == head_revision() == "0004_late_fees_and_payments"
+    assert current_revision(fresh_url) == head_revision() == "0005_sign_in_and_conversations"
     with connect(fresh_url) as conn:
         cols = columns(conn)
         assert set(OFFICIAL_TABLES) | {"streaming_subscription"} <= set(cols)

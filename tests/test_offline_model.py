@@ -26,6 +26,7 @@ from semantic_kernel.functions import kernel_function
 from sqlalchemy import text
 
 from assistant.approvals import WriteDesk, approval_filter
+from assistant.audit import WriteLedger
 from assistant.db import Database, make_sync_engine
 from assistant.offline import (
     Lexicon,
@@ -125,7 +126,7 @@ class Store:
         kernel.add_plugin(rentals, plugin_name="Rentals")
         if approver is not None:
             check = approval_filter(self.desk, approver, rentals.preview,
-                                    make_settings(self.url))
+                                    make_settings(self.url), WriteLedger(self.database, 1))
             kernel.add_filter(FilterTypes.AUTO_FUNCTION_INVOCATION, check)
         if handoff:
             kernel.add_plugin(HandoffPlugin(), plugin_name="Handoff")

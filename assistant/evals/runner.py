@@ -11,6 +11,7 @@ write-safety violation.
 import asyncio
 import importlib
 import json
+import secrets
 import sys
 import time
 from collections.abc import Callable
@@ -216,6 +217,8 @@ class Runner:
             if self.service is None or touched:
                 self.fresh_service()
             before = await self.write_counts()
+            # Each case is a fresh counter: no lockout left by an earlier case's wrong tokens.
+            await self.execute(["DELETE FROM write_lockout"], variables)
             clerk = ScriptedClerk(self.token, case.clerk)
             desk, history = WriteDesk(), []
             for spec in case.turns:
@@ -430,10 +433,12 @@ async def run_suite(cases: list[Case], settings: Settings,
 
 def eval_settings(settings: Settings, url: str, mode: str) -> Settings:
     """The settings a run uses: its own database, the mode asked for, quiet logs, and its own
-    admin token (EVAL_ADMIN_TOKEN; the configured one is never used or shown)."""
+    admin token (EVAL_ADMIN_TOKEN; the configured one is never used or shown). Nobody signs in
+    during a run: its cookie-signing key is a throwaway."""
     return settings.model_copy(update={
         "pagila_dsn": url, "llm_mode": mode, "admin_token": SecretStr(EVAL_ADMIN_TOKEN),
         "log_level": "WARNING", "db_pool_size": 4,
+        "chainlit_auth_secret": settings.chainlit_auth_secret or SecretStr(secrets.token_hex(32)),
     })
 
 

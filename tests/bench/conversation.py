@@ -375,6 +375,7 @@ async def converse(url: str, turns: tuple[ClerkTurn, ...] = TURNS,
                                      else history_as_before()):
         model.fake = fake
         settings = Settings(_env_file=None, pagila_dsn=url, admin_token="bench-admin-token",
+                            chainlit_auth_secret="bench-auth-secret",
                             log_level="WARNING", llm_mode="openai", openai_base_url=fake.url,
                             openai_api_key="sk-bench", openai_model="scripted")
         database = Database(url, pool_size=2)

@@ -56,6 +56,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+BENCH_AUTH_SECRET = "bench-chainlit-auth-secret"  # required with PAGILA_DSN
 sys.path.insert(0, str(ROOT))
 
 P50_TARGET_MS = 2.0  # at concurrency 1, every case
@@ -634,7 +635,8 @@ def main(argv: list[str] | None = None) -> int:
         ours = Server(
             "ours",
             [*serve, str(free_port())],
-            {"PAGILA_DSN": url, "LOG_LEVEL": "WARNING", "LLM_MODE": "offline"},
+            {"PAGILA_DSN": url, "LOG_LEVEL": "WARNING", "LLM_MODE": "offline",
+             "CHAINLIT_AUTH_SECRET": BENCH_AUTH_SECRET},
             logs / "bench-ours.log",
         )
         servers.append(ours)
@@ -652,7 +654,8 @@ def main(argv: list[str] | None = None) -> int:
             logged_server = Server(
                 "info",
                 [*serve, str(free_port())],
-                {"PAGILA_DSN": url, "LOG_LEVEL": "INFO", "LOG_FORMAT": "json"},
+                {"PAGILA_DSN": url, "LOG_LEVEL": "INFO", "LOG_FORMAT": "json",
+                 "CHAINLIT_AUTH_SECRET": BENCH_AUTH_SECRET},
                 None,
             )  # its log lines (stderr and stdout) go to /dev/null
             servers.append(logged_server)

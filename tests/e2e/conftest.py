@@ -122,6 +122,7 @@ def server_env(home: Path, dsn: str | None) -> dict[str, str]:
         LLM_MODE="offline",
         LOG_LEVEL="INFO",
         CHAINLIT_APP_ROOT=str(REPO),  # .chainlit/config.toml and public/elements/
+        CHAINLIT_AUTH_SECRET="e2e-chainlit-auth-secret-41c9",  # required with PAGILA_DSN
         PYTHONUNBUFFERED="1",
     )
     return env

@@ -1,6 +1,7 @@
 """The parent FastAPI app: REST routers now, the chat mounted at /chat."""
 
 import gc
+import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from assistant.errors import (
 from assistant.frontdesk import FrontDesk, open_front_desk
 from assistant.llm import make_chat_service
 from assistant.logging import configure_logging, get_logger
+from assistant.security import chainlit_auth_secret
 from assistant.settings import Settings, get_settings
 from assistant.startup import prepare_store
 
@@ -46,7 +48,10 @@ async def store_error(request: Request, error: StoreError) -> JSONResponse:
 
 def create_app(settings: Settings | None = None, *, prepare: bool = True) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, secrets=settings.secrets,
+                      libraries=settings.log_libraries)
+    # Chainlit reads it from the environment whenever it signs or checks a sign-in cookie.
+    os.environ["CHAINLIT_AUTH_SECRET"] = chainlit_auth_secret(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

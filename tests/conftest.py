@@ -146,3 +146,41 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("evaluation suite")
         for line in lines:
             terminalreporter.write_line(line)
+
+
+# --------------------------------------------------------------------------- the chat
+
+
+@pytest.fixture(scope="module")
+async def front_desk(official_url):
+    """The chat's front desk (database, settings, offline model) on the official data."""
+    from assistant.db import Database
+    from assistant.frontdesk import FrontDesk, open_front_desk
+    from assistant.llm import make_chat_service
+
+    settings = make_settings(official_url)
+    database = Database(official_url, pool_size=4)
+    desk = FrontDesk(database, settings, make_chat_service(settings, database))
+    open_front_desk(desk)
+    yield desk
+    open_front_desk(None)
+    await database.close()
+
+
+@pytest.fixture
+def free_film(sql):
+    """A film with a copy on the shelf at store 1 (the clerk's) and its title."""
+    return sql("""
+        SELECT f.film_id, f.title FROM film f JOIN inventory i USING (film_id)
+        WHERE i.store_id = 1 AND NOT EXISTS (SELECT 1 FROM rental r
+              WHERE r.inventory_id = i.inventory_id AND r.return_date IS NULL)
+          AND f.title NOT LIKE '% % %' ORDER BY random() LIMIT 1
+    """)[0]
+
+
+@pytest.fixture
+def lockout_cleared(sql):
+    """The lockout is kept in the database: start from none, and lift it for the tests after."""
+    sql("DELETE FROM write_lockout")
+    yield
+    sql("DELETE FROM write_lockout")

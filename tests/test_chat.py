@@ -8,40 +8,15 @@ import pytest
 
 from assistant import stats
 from assistant.audit import MAX_WRONG_TOKENS
-from assistant.db import Database
-from assistant.frontdesk import FrontDesk, open_front_desk
-from assistant.llm import make_chat_service
 from tests.chat_harness import CANCEL, CONFIRM, TIMEOUT, ChatSession, token
-from tests.conftest import ADMIN_TOKEN, make_settings
+from tests.conftest import ADMIN_TOKEN
 
 WRONG = "not-the-token"
-
-
-@pytest.fixture(scope="module")
-async def front_desk(official_url):
-    settings = make_settings(official_url)
-    database = Database(official_url, pool_size=4)
-    desk = FrontDesk(database, settings, make_chat_service(settings, database))
-    open_front_desk(desk)
-    yield desk
-    open_front_desk(None)
-    await database.close()
 
 
 @pytest.fixture
 async def chat(front_desk) -> ChatSession:
     return await ChatSession().start()
-
-
-@pytest.fixture
-def free_film(sql):
-    """A film with a copy on the shelf at store 1 (the clerk's) and its title."""
-    return sql("""
-        SELECT f.film_id, f.title FROM film f JOIN inventory i USING (film_id)
-        WHERE i.store_id = 1 AND NOT EXISTS (SELECT 1 FROM rental r
-              WHERE r.inventory_id = i.inventory_id AND r.return_date IS NULL)
-          AND f.title NOT LIKE '% % %' ORDER BY random() LIMIT 1
-    """)[0]
 
 
 def open_rentals(sql, customer_id: int) -> int:
@@ -161,14 +136,6 @@ async def test_the_token_is_never_shown_logged_or_given_to_the_model(chat, sql, 
     assert ADMIN_TOKEN not in chat.everything_shown()
     history = cl.user_session.get("history")
     assert all(ADMIN_TOKEN not in str(m) for m in history)
-
-
-@pytest.fixture
-def lockout_cleared(sql):
-    """The lockout is kept in the database: start from none, and lift it for the tests after."""
-    sql("DELETE FROM write_lockout")
-    yield
-    sql("DELETE FROM write_lockout")
 
 
 async def test_five_wrong_tokens_lock_writes(chat, sql, free_film, lockout_cleared):

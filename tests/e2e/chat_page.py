@@ -1,6 +1,6 @@
 """The chat as a person sees it in the browser: type, send, wait for the answer, read it.
 
-Only stable selectors: `#chat-input`, `#chat-submit`, `#stop-button`, `.step[data-step-type=...]`,
+Only stable selectors: the sign-in form's `#email` and `#password`, `#chat-input`, `#chat-submit`, `#stop-button`, `.step[data-step-type=...]`,
 `#step-<function name>`, the action ids (`#confirm-write`, `#cancel-write`), the token field's
 ids (`#admin-token`, `#admin-token-submit`) and `#starter-<slug>`. No fixed sleeps: an answer is
 finished when the turn's last step is an assistant message, nothing is being asked, and the
@@ -51,11 +51,19 @@ class ChatPage:
 
     # ------------------------------------------------------------------ opening the chat
 
-    def open(self) -> "ChatPage":
-        """Open the store's address, as a clerk would type it; `/` sends the browser to /chat."""
+    def open(self, username: str, password: str) -> "ChatPage":
+        """Open the store's address, as a clerk would type it (`/` sends the browser to /chat,
+        which asks to sign in first), and sign in."""
         self.page.goto(self.base_url + "/")
+        self.sign_in(username, password)
         self.wait_until_ready()
         return self
+
+    def sign_in(self, username: str, password: str) -> None:
+        expect(self.page).to_have_url(re.compile(r"/chat/login$"))
+        self.page.locator("#email").fill(username)  # Chainlit's id; its label says Username
+        self.page.locator("#password").fill(password)
+        self.page.locator('button[type="submit"]').click()
 
     def reload(self) -> None:
         self.page.reload()

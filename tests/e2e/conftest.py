@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from data.demo import DEMO_PASSWORD
 from tests.conftest import sql_runner
 from tests.e2e.chat_page import ChatPage
 
@@ -46,6 +47,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ADMIN_TOKEN = "e2e-admin-token-7d41"
+CLERK = ("hector", DEMO_PASSWORD)  # the demo store's clerk of store 1 (PAGILA_STAFF_ID's)
+OTHER_CLERK = ("ingrid", DEMO_PASSWORD)  # store 2
 STARTUP_SECONDS = 90  # embedded PostgreSQL, migrations and the demo data: ~10 s here
 TIMEOUT_MS = 20_000  # any single wait in the browser (an answer takes ~1 s)
 VIEWPORT = {"width": 1280, "height": 900}
@@ -221,21 +224,36 @@ def browser():
 
 
 @pytest.fixture
-def chat(request, browser, server, artifacts) -> Iterator[ChatPage]:
-    """A new browser context (a new chat session) with the chat open on its welcome screen."""
-    context = browser.new_context(viewport=VIEWPORT, color_scheme="dark", locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    chat = ChatPage(page, server.base_url, artifacts)
+def browser_tab(request, browser, server, artifacts) -> Iterator[Callable[[], ChatPage]]:
+    """Makes new browser contexts (each its own cookies: a new tab of a new person), on the
+    chat's address, not yet signed in; each is closed at the end, failing on page errors."""
+    opened: list[tuple] = []
+
+    def new_tab() -> ChatPage:
+        context = browser.new_context(viewport=VIEWPORT, color_scheme="dark", locale="en-US")
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        opened.append((context, errors))
+        return ChatPage(page, server.base_url, artifacts)
+
     try:
-        try:
-            chat.open()
-        except Exception:
-            save_failure(f"{request.node.name}-opening", chat)
-            raise
-        yield chat
-        assert not errors, f"uncaught errors in the page: {errors}"
+        yield new_tab
+        for _, errors in opened:
+            assert not errors, f"uncaught errors in the page: {errors}"
     finally:
-        context.close()
+        for context, _ in opened:
+            context.close()
+
+
+@pytest.fixture
+def chat(request, browser_tab) -> ChatPage:
+    """A new chat session, the demo clerk of store 1 signed in, on the welcome screen."""
+    chat = browser_tab()
+    try:
+        chat.open(*CLERK)
+    except Exception:
+        save_failure(f"{request.node.name}-opening", chat)
+        raise
+    return chat

@@ -166,16 +166,10 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-@pytest.fixture(scope="session")
-def server(request, tmp_path_factory, artifacts) -> Iterator[Server]:
-    """`pagila-assistant serve` on a free port, over a fresh store with the demo data."""
-    home = tmp_path_factory.mktemp("e2e")
-    dsn = None
-    if os.environ.get("PAGILA_TEST_DSN"):  # the suite's external server: a new database there
-        dsn = request.getfixturevalue("new_database")("e2e")
+def launch(home: Path, dsn: str | None, log: Path) -> tuple[subprocess.Popen, str]:
+    """`pagila-assistant serve` on a free port; returns once it is healthy."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
-    log = LOG
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1",
@@ -184,13 +178,39 @@ def server(request, tmp_path_factory, artifacts) -> Iterator[Server]:
         )
     try:
         wait_until_healthy(process, base_url, log)
+    except BaseException:
+        stop(process)
+        raise
+    return process, base_url
+
+
+@pytest.fixture(scope="session")
+def server(request, tmp_path_factory, artifacts) -> Iterator[Server]:
+    """`pagila-assistant serve` on a free port, over a fresh store with the demo data."""
+    home = tmp_path_factory.mktemp("e2e")
+    dsn = None
+    if os.environ.get("PAGILA_TEST_DSN"):  # the suite's external server: a new database there
+        dsn = request.getfixturevalue("new_database")("e2e")
+    process, base_url = launch(home, dsn, LOG)
+    try:
         if dsn is None:
             from assistant.db import start_embedded_server
 
             db_url = start_embedded_server(home)  # the server's own PostgreSQL, already up
         else:
             db_url = dsn
-        yield Server(base_url=base_url, db_url=db_url, process=process, log=log)
+        yield Server(base_url=base_url, db_url=db_url, process=process, log=LOG)
+    finally:
+        stop(process)
+
+
+@pytest.fixture(scope="session")
+def second_server(server, tmp_path_factory) -> Iterator[Server]:
+    """A second instance of the app on the first one's database (as behind a load balancer)."""
+    log = ARTIFACTS / "server-2.log"
+    process, base_url = launch(tmp_path_factory.mktemp("e2e-2"), server.db_url, log)
+    try:
+        yield Server(base_url=base_url, db_url=server.db_url, process=process, log=log)
     finally:
         stop(process)
 

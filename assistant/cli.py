@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from assistant.db import database_url
+from assistant.db import Database, database_url
 from assistant.logging import configure_logging
 from assistant.settings import get_settings
 
@@ -55,42 +55,32 @@ def is_loopback(host: str) -> bool:
 
 
 def staff_set_password(args: argparse.Namespace) -> None:
-    from assistant.db import Database
     from assistant.staff import set_password
 
     password = getpass.getpass(f"New password for {args.username}: ")
     if getpass.getpass("Again: ") != password:
         raise ValueError("the two passwords differ; nothing was changed")
 
-    async def store() -> None:
-        database = Database(_url(), pool_size=1)
-        try:
-            async with database.writing() as conn:
-                await set_password(conn, args.username, password)
-        finally:
-            await database.close()
+    async def store(database: Database) -> None:
+        async with database.writing() as conn:
+            await set_password(conn, args.username, password)
 
-    asyncio.run(store())
+    _on_the_database(store)
     print(f"The password of {args.username} is set.")
 
 
 def audit(args: argparse.Namespace) -> None:
     from assistant.audit import audit_entries
-    from assistant.db import Database
 
     since = datetime.fromisoformat(args.since) if args.since else None
     if since and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
 
-    async def read() -> list:
-        database = Database(_url(), pool_size=1)
-        try:
-            async with database.reading() as conn:
-                return await audit_entries(conn, since=since, staff=args.staff)
-        finally:
-            await database.close()
+    async def read(database: Database) -> list:
+        async with database.reading() as conn:
+            return await audit_entries(conn, since=since, staff=args.staff)
 
-    for entry in asyncio.run(read()):
+    for entry in _on_the_database(read):
         arguments = " ".join(f"{key}={value}" for key, value in entry.arguments.items())
         detail = f"  ({entry.detail})" if entry.detail and entry.outcome != "proposed" else ""
         print(f"{entry.at:%Y-%m-%d %H:%M:%S%z}  {entry.staff or '-':<10} "
@@ -157,6 +147,18 @@ def evaluate(args: argparse.Namespace) -> None:
 
 def _url() -> str:
     return database_url(get_settings())
+
+
+def _on_the_database(work):
+    """Run `await work(database)` on the store's database, then close it."""
+    async def run():
+        database = Database(_url(), pool_size=1)
+        try:
+            return await work(database)
+        finally:
+            await database.close()
+
+    return asyncio.run(run())
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -167,15 +167,20 @@ async def front_desk(official_url):
     await database.close()
 
 
-@pytest.fixture
-def free_film(sql):
-    """A film with a copy on the shelf at store 1 (the clerk's) and its title."""
+def film_on_the_shelf(sql, store_id: int):
+    """A film with a copy on the shelf at `store_id`: (film_id, title)."""
     return sql("""
         SELECT f.film_id, f.title FROM film f JOIN inventory i USING (film_id)
-        WHERE i.store_id = 1 AND NOT EXISTS (SELECT 1 FROM rental r
+        WHERE i.store_id = :store AND NOT EXISTS (SELECT 1 FROM rental r
               WHERE r.inventory_id = i.inventory_id AND r.return_date IS NULL)
           AND f.title NOT LIKE '% % %' ORDER BY random() LIMIT 1
-    """)[0]
+    """, store=store_id)[0]
+
+
+@pytest.fixture
+def free_film(sql):
+    """A film with a copy on the shelf at store 1 (the default clerk's)."""
+    return film_on_the_shelf(sql, 1)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from assistant.audit import MAX_WRONG_TOKENS
 from assistant.conversations import make_archive
 from assistant.logging import configure_logging
 from tests.chat_harness import CANCEL, CONFIRM, ChatSession, clerk, token
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, film_on_the_shelf
 from tests.test_chat import WRONG, text_of
 
 JON = clerk("Jon", staff_id=2, store_id=2)
@@ -18,11 +18,7 @@ JON = clerk("Jon", staff_id=2, store_id=2)
 
 @pytest.fixture
 def film_at_store_2(sql):
-    return sql("""
-        SELECT f.film_id, f.title FROM film f JOIN inventory i USING (film_id)
-        WHERE i.store_id = 2 AND NOT EXISTS (SELECT 1 FROM rental r
-              WHERE r.inventory_id = i.inventory_id AND r.return_date IS NULL)
-          AND f.title NOT LIKE '% % %' ORDER BY random() LIMIT 1""")[0]
+    return film_on_the_shelf(sql, 2)
 
 
 def audit_of(sql, thread_id: str) -> list[tuple]:

@@ -125,6 +125,14 @@ class ChatPage:
         expect(self.page.locator("#cancel-write")).to_be_visible()
         return self.page.locator(".step", has=confirm)
 
+    def confirm_with_token(self, token: str) -> list[dict]:
+        """Confirm the write being asked about and give `token`; returns the answer shown."""
+        self.confirm_preview()
+        self.page.locator("#confirm-write").click()
+        self.token_field().fill(token)
+        self.page.locator("#admin-token-submit").click()
+        return self.wait_for_answer()
+
     def token_field(self) -> Locator:
         field = self.page.locator("#admin-token")
         expect(field).to_be_visible()

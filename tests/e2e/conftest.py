@@ -215,6 +215,14 @@ def second_server(server, tmp_path_factory) -> Iterator[Server]:
         stop(process)
 
 
+@pytest.fixture
+def lockout_lifted(store_sql):
+    """The wrong-token lockout is kept in the database: start from none, lift it afterwards."""
+    store_sql("DELETE FROM write_lockout")
+    yield
+    store_sql("DELETE FROM write_lockout")
+
+
 @pytest.fixture(scope="session")
 def store_sql(server) -> Iterator[Callable]:
     """Run SQL on the server's database (autocommit): store_sql("SELECT ...", **params)."""

@@ -3,21 +3,12 @@ sidebar, resuming one with a follow-up, and the wrong-token lockout surviving a 
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from assistant.audit import MAX_WRONG_TOKENS
 from tests.e2e.chat_page import USER_MESSAGES, ChatPage
 from tests.e2e.conftest import CLERK, OTHER_CLERK
 from tests.e2e.test_counter import FREE_CUSTOMERS, FREE_FILMS, WRONG_TOKEN, name_of
-
-
-@pytest.fixture
-def lockout_lifted(store_sql):
-    """The lockout is kept in the database: start from none, and lift it for the tests after."""
-    store_sql("DELETE FROM write_lockout")
-    yield
-    store_sql("DELETE FROM write_lockout")
 
 
 def test_a_wrong_password_is_refused_and_the_right_one_signs_in(browser_tab, store_sql):
@@ -69,11 +60,7 @@ def test_the_wrong_token_lockout_survives_a_reload(chat: ChatPage, store_sql, lo
     before = store_sql(rentals)[0][0]
     for _ in range(MAX_WRONG_TOKENS):
         chat.send(f"rent {film.title} to {name_of(customer)}")
-        chat.confirm_preview()
-        chat.page.locator("#confirm-write").click()
-        chat.token_field().fill(WRONG_TOKEN)
-        chat.page.locator("#admin-token-submit").click()
-        chat.wait_for_answer()
+        chat.confirm_with_token(WRONG_TOKEN)
     chat.reload()  # a new session: it used to buy five more guesses
     shown = chat.say(f"rent {film.title} to {name_of(customer)}")
     assert "locked" in ChatPage.text_of(shown).lower()

@@ -3,19 +3,11 @@ on one resumes on the other with its context, and the wrong-token lockout is sha
 
 import re
 
-import pytest
 from playwright.sync_api import expect
 
 from assistant.audit import MAX_WRONG_TOKENS
 from tests.e2e.chat_page import USER_MESSAGES, ChatPage
 from tests.e2e.test_counter import FREE_CUSTOMERS, FREE_FILMS, WRONG_TOKEN, name_of
-
-
-@pytest.fixture
-def lockout_lifted(store_sql):
-    store_sql("DELETE FROM write_lockout")
-    yield
-    store_sql("DELETE FROM write_lockout")
 
 
 def on(chat: ChatPage, server) -> ChatPage:
@@ -49,11 +41,7 @@ def test_the_lockout_is_shared_by_the_instances(chat, second_server, store_sql, 
     customer = store_sql(FREE_CUSTOMERS)[0]
     for _ in range(MAX_WRONG_TOKENS):
         chat.send(f"rent {film.title} to {name_of(customer)}")
-        chat.confirm_preview()
-        chat.page.locator("#confirm-write").click()
-        chat.token_field().fill(WRONG_TOKEN)
-        chat.page.locator("#admin-token-submit").click()
-        chat.wait_for_answer()
+        chat.confirm_with_token(WRONG_TOKEN)
     other = on(chat, second_server)
     other.page.goto(second_server.base_url + "/chat")
     other.wait_until_ready()

@@ -46,6 +46,10 @@ class Approver(Protocol):
     async def ask_token(self) -> str | None:
         """The token as typed, or None on cancel or timeout. Never stored or shown."""
 
+    async def settled(self, outcome: str, message: str) -> None:
+        """The decision is final (`outcome` as audited, `message` as the model is told): the
+        chat rewrites its preview only now, as a wrong token can still refuse a Confirm."""
+
 
 class NobodyApproves:
     """For endpoints with no person to ask: every write is refused."""
@@ -60,6 +64,9 @@ class NobodyApproves:
 
     async def ask_token(self) -> str | None:
         return None
+
+    async def settled(self, outcome: str, message: str) -> None:
+        pass
 
 
 def approval_key(function: str, arguments: dict[str, Any]) -> str:
@@ -113,6 +120,7 @@ def approval_filter(desk: WriteDesk, approver: Approver, preview: PreviewFn, set
 
         outcome, message = await _decide(desk, approver, preview, settings, ledger, function,
                                          arguments, decided)
+        await approver.settled(outcome, message)
         if outcome != "confirmed":
             context.function_result = FunctionResult(
                 function=context.function.metadata, value=message

@@ -8,6 +8,7 @@ admin token (assistant.approvals). Conversations are saved (assistant.conversati
 resumed from the sidebar with their context.
 """
 
+import re
 import time
 import uuid
 
@@ -16,7 +17,7 @@ import structlog
 from semantic_kernel.contents import AuthorRole, ChatMessageContent
 from semantic_kernel.filters import FilterTypes
 
-from assistant.agents import HANDOFF_PLUGIN, run_turn
+from assistant.agents import HANDOFF_PLUGIN, SEARCH_AGENT, run_turn
 from assistant.approvals import Decision, Preview, WriteDesk
 from assistant.charts import charts_in, figure
 from assistant.conversations import load_history, make_archive, save_history
@@ -25,16 +26,18 @@ from assistant.logging import get_logger
 from assistant.rentals import counter_examples
 from assistant.security import redacted
 from assistant.staff import sign_in
+from assistant.steps import tool_steps
 
 log = get_logger("assistant.chat")
 
 ASK_TIMEOUT_SECONDS = 120
 
-# (slug, label, message); {customer}, {film} and {rental} are real records of the loaded store.
+# (slug, label, message); {film} and {rental} are real records of the loaded store. A starter
+# never names a customer: the clerk serves the one at the counter, so the assistant asks who.
 STARTERS = [
     ("find-a-film", "Find a film", "comedies under $1"),
-    ("check-a-customer", "Check a customer", "what is {customer} renting?"),
-    ("rent-a-film", "Rent a film", "rent {film} to {customer}"),
+    ("check-a-customer", "Check a customer", "what is the customer renting?"),
+    ("rent-a-film", "Rent a film", "rent {film}"),
     ("return-a-rental", "Return a rental", "return rental {rental}"),
     ("recommendations", "Recommendations", "recommend something mature and cheap"),
 ]
@@ -103,13 +106,37 @@ def new_desk() -> WriteDesk:
     return WriteDesk(staff_id=clerk_id(), thread_id=cl.context.session.thread_id)
 
 
+def signed(agent: str, text: str) -> str:
+    """A reply under its agent's name, written out: Chainlit 2.12 shows a message's author only
+    as the avatar's hover tooltip."""
+    return f"**{agent}**\n\n{text}"
+
+
+# How a preview reads once the write's outcome is known (assistant.approvals outcomes).
+SETTLED = {
+    "confirmed": "Confirmed",
+    "cancelled": "Cancelled",
+    "timeout": "Not answered in time",
+    "no_token": "Cancelled: no admin token given",
+    "wrong_token": "Refused: wrong admin token",
+    "locked": "Locked",
+}
+NOTHING_CHANGED = "Nothing was changed."
+
+
 class ClerkApproves:
-    """Asks the clerk in the chat: Confirm/Cancel, then the token in a masked field. Each ask
-    is rewritten afterwards to what was decided, so the chat keeps a record of it."""
+    """Asks the clerk in the chat, as the agent that asks: Confirm/Cancel, then the token in a
+    masked field. The preview is rewritten to the outcome once it is known, so the chat keeps
+    a record of it; the token prompt goes away once answered."""
+
+    def __init__(self, agent: str = SEARCH_AGENT):
+        self.agent = agent
+        self.asking: tuple[cl.AskActionMessage, Preview] | None = None  # the open preview
 
     async def confirm(self, preview: Preview) -> Decision:
         ask = cl.AskActionMessage(
-            content=f"Please confirm:\n\n{preview.text}",
+            author=self.agent,
+            content=signed(self.agent, f"Please confirm:\n\n{preview.text}"),
             actions=[
                 cl.Action(id="confirm-write", name="confirm", payload={"decision": "confirm"},
                           label="Confirm"),
@@ -121,22 +148,35 @@ class ClerkApproves:
         answer = await ask.send()
         decision: Decision = "timeout" if answer is None else (
             "confirm" if answer.get("payload", {}).get("decision") == "confirm" else "cancel")
-        said = {"confirm": "Confirmed", "cancel": "Cancelled", "timeout": "Not answered in time"}
-        ask.content = f"{preview.text}\n\n**{said[decision]}**"
-        await ask.update()
+        self.asking = (ask, preview)
+        if decision == "confirm":  # not "Confirmed" yet: the token decides (see settled)
+            await self.rewrite("*Waiting for the admin token*")
         return decision
 
     async def ask_token(self) -> str | None:
         ask = cl.AskElementMessage(
+            author=self.agent,
             content="Enter the admin token to go ahead.",
             element=cl.CustomElement(name="AdminToken", props={"prompt": "Admin token"}),
             timeout=ASK_TIMEOUT_SECONDS,
         )
         answer = await ask.send()
+        await ask.remove()  # answered: the preview says what came of it
         given = answer.get("token") if answer and answer.get("submitted") else None
-        ask.content = "Admin token entered (checking it)." if given else "No admin token given."
-        await ask.update()
         return str(given) if given else None
+
+    async def settled(self, outcome: str, message: str) -> None:
+        if outcome in SETTLED:
+            # The message's sentences beyond its first (the lockout), not "Nothing was changed."
+            later = [s for s in re.split(r"(?<=\.) ", message)[1:] if s != NOTHING_CHANGED]
+            await self.rewrite(" ".join([f"**{SETTLED[outcome]}**", *later]))
+        self.asking = None
+
+    async def rewrite(self, said: str) -> None:
+        if self.asking:
+            ask, preview = self.asking
+            ask.content = signed(self.agent, f"{preview.text}\n\n{said}")
+            await ask.update()
 
 
 @cl.on_message
@@ -155,15 +195,14 @@ async def answer(message: cl.Message) -> None:
     desk: WriteDesk = session_value("desk", new_desk)
     said = redacted(message.content, front_desk().settings)  # a token typed by mistake
     history.append(ChatMessageContent(role=AuthorRole.USER, content=said))
-    tool_steps = cl.SemanticKernelFilter(excluded_plugins=[HANDOFF_PLUGIN])
     agents = front_desk().agents(desk, ClerkApproves(), [(
-        FilterTypes.FUNCTION_INVOCATION, tool_steps._function_invocation_filter)])
+        FilterTypes.FUNCTION_INVOCATION, tool_steps(excluded_plugins=(HANDOFF_PLUGIN,)))])
 
     replies: list[cl.Message] = []
 
     async def on_chunk(agent: str, text: str) -> None:
         if not replies or replies[-1].author != agent:
-            replies.append(cl.Message(content="", author=agent))
+            replies.append(cl.Message(content=signed(agent, ""), author=agent))
         await replies[-1].stream_token(text)
 
     started = time.perf_counter()
@@ -178,7 +217,8 @@ async def answer(message: cl.Message) -> None:
         return
     history.extend(turn.messages)
     if not replies:
-        replies.append(cl.Message(content=turn.answer or "(no answer)", author=turn.agent))
+        replies.append(cl.Message(content=signed(turn.agent, turn.answer or "(no answer)"),
+                                  author=turn.agent))
     replies[-1].elements = [cl.Plotly(name=chart.title, figure=figure(chart), display="inline")
                             for chart in charts_in(turn.messages)]
     for reply in replies:

@@ -27,14 +27,22 @@ class ScriptedEmitter(BaseChainlitEmitter):
         self.steps: dict[str, dict] = {}  # every message and step shown, by id, latest version
         self.order: list[str] = []
         self.tokens: list[str] = []
-        self.asks: list[dict] = []  # what was asked: {"type", "content"}
+        self.asks: list[dict] = []  # what was asked: {"type", "content", "id", "author"}
         self.elements: list[dict] = []  # elements shown (charts), as sent
+        self.removed: list[dict] = []  # messages taken off the screen, as they last read
         self.answers: deque = deque()
 
     async def send_step(self, step_dict):
         if step_dict["id"] not in self.steps:
             self.order.append(step_dict["id"])
         self.steps[step_dict["id"]] = dict(step_dict)
+
+    async def delete_step(self, step_dict):
+        self.order.remove(step_dict["id"])
+        self.removed.append(self.steps.pop(step_dict["id"]))
+
+    async def clear(self, event):  # awaited by a removed ask, as Chainlit's socket emit is
+        pass
 
     async def send_element(self, element_dict):
         self.elements.append(dict(element_dict))
@@ -46,7 +54,8 @@ class ScriptedEmitter(BaseChainlitEmitter):
         self.tokens.append(token)
 
     async def send_ask_user(self, step_dict, spec, raise_on_timeout=False):
-        self.asks.append({"type": spec.type, "content": step_dict.get("output", "")})
+        self.asks.append({"type": spec.type, "content": step_dict.get("output", ""),
+                          "id": step_dict["id"], "author": step_dict.get("name")})
         return self.answers.popleft() if self.answers else TIMEOUT
 
 
@@ -98,5 +107,10 @@ class ChatSession:
         return [self.emitter.steps[i] for i in self.emitter.order
                 if self.emitter.steps[i].get("type") == kind]
 
+    def shown_now(self, step_id: str) -> dict | None:
+        """A message as it reads now (e.g. a preview rewritten), None once removed."""
+        return self.emitter.steps.get(step_id)
+
     def everything_shown(self) -> str:
-        return "\n".join(str(s) for s in self.emitter.steps.values()) + "".join(self.emitter.tokens)
+        shown = [*self.emitter.steps.values(), *self.emitter.removed]  # removed: shown once
+        return "\n".join(str(s) for s in shown) + "".join(self.emitter.tokens)

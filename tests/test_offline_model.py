@@ -733,6 +733,9 @@ class Clerk:
     async def ask_token(self) -> str | None:
         return self.token
 
+    async def settled(self, outcome: str, message: str) -> None:
+        pass
+
 
 @pytest.mark.parametrize("clerk, says", [
     (Clerk("cancel"), "cancelled it"),

@@ -100,6 +100,9 @@ class ScriptedClerk:
             self.approvals += 1
         return token
 
+    async def settled(self, outcome: str, message: str) -> None:
+        pass  # the case reads the answer and the database, not a preview
+
 
 # --- the REST channel ----------------------------------------------------------------------
 

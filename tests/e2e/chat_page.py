@@ -1,7 +1,7 @@
 """The chat as a person sees it in the browser: type, send, wait for the answer, read it.
 
 Only stable selectors: the sign-in form's `#email` and `#password`, `#chat-input`, `#chat-submit`, `#stop-button`, `.step[data-step-type=...]`,
-`#step-<function name>`, the action ids (`#confirm-write`, `#cancel-write`), the token field's
+`[id="step-<the step's name in words>"]`, the action ids (`#confirm-write`, `#cancel-write`), the token field's
 ids (`#admin-token`, `#admin-token-submit`) and `#starter-<slug>`. No fixed sleeps: an answer is
 finished when the turn's last step is an assistant message, nothing is being asked, and the
 Stop button has given way to the send button again.
@@ -24,7 +24,7 @@ TURN_DONE = """() => {
 }"""
 
 # What the chat showed after the last user message: assistant messages with their author
-# (Chainlit shows it only as the avatar's alt text and hover tooltip) and tool steps by name.
+# (the avatar's alt text; the reply also starts with the agent's name) and tool steps by name.
 SINCE_LAST_QUESTION = """() => {
   const steps = [...document.querySelectorAll('.step')];
   let start = 0;

@@ -293,16 +293,13 @@ async def plan_return(conn: AsyncConnection, rental_id: int) -> ReturnPlan:
 
 
 async def counter_examples(conn: AsyncConnection, staff_id: int) -> dict[str, str | None]:
-    """Real records for the chat's starter buttons, whatever store is loaded: a customer with a
-    film out, a film on the clerk's shelf, and the longest-overdue rental."""
+    """Real records for the chat's starter buttons, whatever store is loaded: a film on the
+    clerk's shelf and the longest-overdue rental (never a customer: the clerk serves whoever
+    is at the counter)."""
     row = (
         await conn.execute(
             text(f"""
                 SELECT
-                  (SELECT initcap(c.first_name || ' ' || c.last_name)
-                     FROM rental r JOIN customer c USING (customer_id)
-                    WHERE r.return_date IS NULL AND c.activebool
-                    ORDER BY r.rental_date DESC, r.rental_id DESC LIMIT 1) AS customer,
                   (SELECT f.title FROM film f JOIN inventory i USING (film_id)
                      JOIN staff s ON s.store_id = i.store_id AND s.staff_id = :staff
                     WHERE NOT EXISTS (SELECT 1 FROM rental r WHERE r.inventory_id = i.inventory_id
@@ -316,5 +313,5 @@ async def counter_examples(conn: AsyncConnection, staff_id: int) -> dict[str, st
             {"staff": staff_id},
         )
     ).mappings().one()
-    return {"customer": row["customer"], "film": row["film"],
+    return {"film": row["film"],
             "rental": None if row["rental"] is None else str(row["rental"])}

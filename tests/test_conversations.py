@@ -3,6 +3,7 @@ resume with their context, the audit trail, the lockout kept in the database, an
 archive that hold no customer data or token."""
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -135,3 +136,25 @@ async def test_a_whole_rent_and_return_at_info_logs_no_customer_data(front_desk,
     for private in (*customer, customer[2].lower(), "MARY SMITH", "Mary Smith", ADMIN_TOKEN,
                     free_film[1]):
         assert private not in logged, private
+
+
+async def test_the_audit_command_prints_the_trail_by_clerk_and_time(front_desk, database,
+                                                                   official_url):
+    from assistant.audit import WriteLedger
+    from tests.test_cli import cli
+
+    ledger = WriteLedger(database, staff_id=2, thread_id="audit-test-thread")
+    await ledger.record("Rentals-return_rental", {"rental_id": 4242}, "proposed", "Return ...")
+    await ledger.record("Rentals-return_rental", {"rental_id": 4242}, "wrong_token")
+    since = (datetime.now(UTC) - timedelta(hours=1)).isoformat(timespec="seconds")
+    printed = cli("audit", "--staff", "Jon", "--since", since, PAGILA_DSN=official_url)
+    assert printed.returncode == 0, printed.stderr
+    lines = [line for line in printed.stdout.splitlines() if "audit-test-thread" in line]
+    assert len(lines) == 2
+    assert "Jon" in lines[0] and "return_rental" in lines[0] and "rental_id=4242" in lines[0]
+    assert "proposed" in lines[0] and "wrong_token" in lines[1]
+    mike = cli("audit", "--staff", "Mike", PAGILA_DSN=official_url)
+    assert "audit-test-thread" not in mike.stdout
+    later = (datetime.now(UTC) + timedelta(days=1)).isoformat(timespec="seconds")
+    assert "audit-test-thread" not in cli("audit", "--since", later,
+                                          PAGILA_DSN=official_url).stdout

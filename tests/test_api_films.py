@@ -122,6 +122,17 @@ def test_title_search_needs_two_characters(client, params, status):
         assert "at least 2 characters" in response.json()["detail"]
 
 
+@pytest.mark.parametrize(("path", "params"), [
+    ("/api/v1/films/search/title", {"q": "ALIEN\x00"}),
+    ("/api/v1/films", {"category": "Horror\x00"}),
+])
+def test_a_nul_character_matches_nothing(client, path, params):
+    # PostgreSQL text cannot hold a NUL: the query would fail (a 500) if it were sent
+    response = client.get(path, params={**params, "limit": 5})
+    assert response.status_code == 200
+    assert response.json() == {"films": [], "total": 0, "skip": 0, "limit": 5}
+
+
 def test_streaming_lists_only_streaming_films(client, sql):
     assert client.get("/api/v1/films/streaming/available").json()["total"] == 0
     sql("UPDATE film SET streaming_available = true WHERE film_id IN (2, 3)")

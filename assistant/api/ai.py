@@ -7,16 +7,17 @@ There is no person on these endpoints to confirm a write, so every write is refu
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from semantic_kernel.contents import AuthorRole, ChatMessageContent
 
 from assistant import films
 from assistant.agents import Turn, run_turn
 from assistant.api.deps import ReadConn
+from assistant.api.problems import UNREADABLE_BODY, problem
 from assistant.approvals import NobodyApproves, WriteDesk
 from assistant.logging import get_logger
 
@@ -27,7 +28,8 @@ FALLBACK_AGENT = "SystemFallback"
 
 
 class SummaryRequest(BaseModel):
-    film_id: int
+    # Not positive: 400, as the original (the minimum is documentation, not validated).
+    film_id: int = Field(json_schema_extra={"minimum": 1})
 
 
 class SummaryResponse(BaseModel):
@@ -53,11 +55,69 @@ async def ask_agents(request: Request, question: str, on_chunk=None) -> Turn:
     return await run_turn(history, agents, on_chunk=on_chunk)
 
 
-def sse(event: str, data: dict) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+class EventData(BaseModel):
+    # Every field is always sent: the schema says so (`required`), defaults included.
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
 
 
-@router.get("/ask")
+class AskStarted(EventData):
+    status: Literal["processing"] = "processing"
+    question: str
+
+
+class AskChunk(EventData):
+    type: Literal["chunk"] = "chunk"
+    content: str
+    partial_response: str
+
+
+class AskCompleted(EventData):
+    type: Literal["complete"] = "complete"
+    full_response: str
+    status: Literal["completed"] = "completed"
+
+
+class AskFailed(EventData):
+    type: Literal["error"] = "error"
+    error: str = "Failed to process question"
+    details: str
+
+
+ASK_EVENTS = {"start": AskStarted, "message": AskChunk, "complete": AskCompleted,
+              "error": AskFailed}
+
+
+def event_schema(events: dict[str, type[EventData]]) -> dict[str, Any]:
+    """One server-sent event: its name and its JSON data."""
+    return {"type": "object", "required": ["event", "data"], "oneOf": [
+        {"properties": {
+            "event": {"const": name},
+            "data": {"type": "string", "contentMediaType": "application/json",
+                     "contentSchema": model.model_json_schema(mode="serialization")},
+        }}
+        for name, model in events.items()
+    ]}
+
+
+class EventStream(StreamingResponse):
+    media_type = "text/event-stream"
+
+
+ASK_STREAM = {
+    "description": "Server-sent events: one `start`, `message` chunks, then `complete` "
+                   "(or `error`, and nothing after it)",
+    # OpenAPI 3.1 has no word for a stream's items: `schema` describes each event, as the
+    # tools (schemathesis among them) read it; 3.2 would call it `itemSchema`.
+    "content": {"text/event-stream": {"schema": event_schema(ASK_EVENTS)}},
+}
+
+
+def sse(event: str, data: EventData) -> str:
+    return f"event: {event}\ndata: {json.dumps(data.model_dump(), ensure_ascii=False)}\n\n"
+
+
+# The 422 (an empty or missing question) is FastAPI's default, declared by FastAPI.
+@router.get("/ask", response_class=EventStream, responses={200: ASK_STREAM})
 async def ask(
     request: Request,
     question: Annotated[str, Query(min_length=1, max_length=2000, pattern=r"\S")],
@@ -65,7 +125,7 @@ async def ask(
     """Answer a question as a server-sent event stream: start, message chunks, complete."""
 
     async def events() -> AsyncIterator[str]:
-        yield sse("start", {"status": "processing", "question": question})
+        yield sse("start", AskStarted(question=question))
         chunks: asyncio.Queue[str | None] = asyncio.Queue()
 
         async def on_chunk(agent: str, text: str) -> None:
@@ -77,31 +137,32 @@ async def ask(
         try:
             while (chunk := await chunks.get()) is not None:
                 text_so_far += chunk
-                yield sse("message", {"type": "chunk", "content": chunk,
-                                      "partial_response": text_so_far})
+                yield sse("message", AskChunk(content=chunk, partial_response=text_so_far))
             answer = (await turn).answer
             if not text_so_far and answer:  # a model that did not stream: one chunk
                 text_so_far = answer
-                yield sse("message", {"type": "chunk", "content": answer,
-                                      "partial_response": answer})
+                yield sse("message", AskChunk(content=answer, partial_response=answer))
         except Exception as error:
             log.exception("ai_ask_failed")
-            yield sse("error", {"type": "error", "error": "Failed to process question",
-                                "details": f"the language model failed ({type(error).__name__})"})
+            yield sse("error", AskFailed(
+                details=f"the language model failed ({type(error).__name__})"))
             return
         finally:
             turn.cancel()  # the client went away, or the turn is over: nothing left running
-        yield sse("complete", {"type": "complete", "full_response": text_so_far,
-                               "status": "completed"})
+        yield sse("complete", AskCompleted(full_response=text_so_far))
 
-    return StreamingResponse(
+    return EventStream(
         events(),
         media_type="text/event-stream; charset=utf-8",
         headers={"cache-control": "no-cache", "connection": "keep-alive"},
     )
 
 
-@router.post("/summary", response_model=SummaryResponse)
+@router.post("/summary", response_model=SummaryResponse, responses={
+    400: problem("Film id not positive, or a body that is not UTF-8", "Film ID must be positive",
+                 UNREADABLE_BODY),
+    404: problem("No such film", "Film with ID 9999 not found"),
+})
 async def summary(request: Request, body: SummaryRequest, conn: ReadConn):
     if body.film_id <= 0:
         raise HTTPException(400, "Film ID must be positive")
@@ -119,7 +180,9 @@ async def summary(request: Request, body: SummaryRequest, conn: ReadConn):
     )
 
 
-@router.post("/handoff", response_model=HandoffResponse)
+@router.post("/handoff", response_model=HandoffResponse, responses={
+    400: problem("A body that is not UTF-8", UNREADABLE_BODY),
+})
 async def handoff(request: Request, body: HandoffRequest):
     try:
         turn = await ask_agents(request, body.question)

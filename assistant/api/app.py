@@ -10,7 +10,9 @@ from fastapi.responses import JSONResponse
 
 from assistant import __version__
 from assistant.api import ai, customers, films, rentals, system
+from assistant.api.docs import documented_app
 from assistant.api.middleware import CorrelationMiddleware
+from assistant.api.problems import method_not_allowed
 from assistant.db import Database, database_url
 from assistant.errors import (
     CustomerNotFound,
@@ -75,7 +77,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
             open_front_desk(None)
             await database.close()
 
-    app = FastAPI(
+    app = documented_app(  # FastAPI, with /docs and /redoc served offline
         title="Pagila Assistant",
         version=__version__,
         description="The DVD-rental store's front desk: REST API (the chat is at /chat).",
@@ -84,6 +86,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
     app.state.settings = settings
     app.add_middleware(CorrelationMiddleware)
     app.add_exception_handler(StoreError, store_error)
+    app.add_exception_handler(405, method_not_allowed)
     for module in (system, films, rentals, customers, ai):
         app.include_router(module.router)
         if hasattr(module, "admin"):

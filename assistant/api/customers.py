@@ -5,14 +5,13 @@ from fastapi import APIRouter
 from assistant import payments
 from assistant.api.deps import ReadConn
 from assistant.api.params import CustomerId, Limit, Skip
+from assistant.api.problems import problem
 from assistant.api.responses import record, records
 from assistant.customers import get_customer
 from assistant.payments import Balance, Payment
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
-NOT_FOUND = {404: {"description": "No such customer",
-                   "content": {"application/json": {"example": {
-                       "detail": "Customer with ID 9999 not found"}}}}}
+NOT_FOUND = {404: problem("No such customer", "Customer with ID 9999 not found")}
 
 
 @router.get("/{customer_id}/balance", response_model=Balance, responses=NOT_FOUND)

@@ -3,17 +3,22 @@
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, WithJsonSchema
 
 from assistant import rentals
 from assistant.api.deps import AdminRoute, ReadConn, WriteConn, admin_docs
 from assistant.api.params import PG_INT_MAX, CustomerId, Limit, RentalId, Skip
+from assistant.api.problems import UNAUTHORIZED, UNREADABLE_BODY, ValidationProblem, problem
 from assistant.api.responses import record, records
 from assistant.models import Rental
 
 router = APIRouter(prefix="/api/v1", tags=["rentals"])
 admin = APIRouter(prefix="/api/v1", tags=["rentals"], route_class=AdminRoute,
-                  dependencies=admin_docs)
+                  dependencies=admin_docs, responses=UNAUTHORIZED)
+RENTAL_NOT_FOUND = problem("No such rental", "Rental with ID 9999 not found")
+# Not positive: 400, as the original; the schema states the minimum, FastAPI does not check it.
+PositiveForDocs = Annotated[int, WithJsonSchema({"type": "integer", "minimum": 1,
+                                                 "maximum": PG_INT_MAX})]
 
 
 class RentalRequest(BaseModel):
@@ -27,15 +32,25 @@ async def customer_rentals(conn: ReadConn, customer_id: CustomerId, skip: Skip =
     return records(await rentals.customer_rentals(conn, customer_id, skip, limit))
 
 
-@admin.post("/customers/{customer_id}/rentals", response_model=Rental)
+@admin.post("/customers/{customer_id}/rentals", response_model=Rental, responses={
+    400: problem("A body that is not UTF-8", UNREADABLE_BODY),
+    422: problem(
+        "Invalid request (a list of field errors), or a rental the store refuses (every "
+        "reason, in the order customer, copy, clerk)",
+        "Rental validation failed: Customer with ID 9999 not found; "
+        "Inventory item with ID 1 is already rented out",
+        model=ValidationProblem),
+})
 async def rent(conn: WriteConn, customer_id: CustomerId, body: RentalRequest):
     return record(await rentals.rent_copy(conn, customer_id, body.inventory_id, body.staff_id))
 
 
-@router.get("/rentals/active", response_model=list[Rental])
+@router.get("/rentals/active", response_model=list[Rental], responses={
+    400: problem("Customer id not positive", "Customer ID must be positive"),
+})
 async def active_rentals(
     conn: ReadConn,
-    customer_id: Annotated[int | None, Query(le=PG_INT_MAX)] = None,
+    customer_id: Annotated[PositiveForDocs | None, Query(le=PG_INT_MAX)] = None,
     skip: Skip = 0,
     limit: Limit = 10,
 ):
@@ -44,11 +59,14 @@ async def active_rentals(
     return records(await rentals.active_rentals(conn, customer_id, skip, limit))
 
 
-@router.get("/rentals/{rental_id}", response_model=Rental)
+@router.get("/rentals/{rental_id}", response_model=Rental, responses={404: RENTAL_NOT_FOUND})
 async def get_rental(conn: ReadConn, rental_id: RentalId):
     return record(await rentals.get_rental(conn, rental_id))
 
 
-@admin.put("/rentals/{rental_id}/return", response_model=Rental)
+@admin.put("/rentals/{rental_id}/return", response_model=Rental, responses={
+    400: problem("Rental already returned", "Rental with ID 1 has already been returned"),
+    404: RENTAL_NOT_FOUND,
+})
 async def return_rental(conn: WriteConn, rental_id: RentalId):
     return record((await rentals.return_rental(conn, rental_id)).rental)

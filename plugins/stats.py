@@ -15,7 +15,7 @@ Ranked = StrEnum("Ranked", {name: name for name in stats.RANKED})
 Measure = StrEnum("Measure", {name: name for name in stats.MEASURES})
 Per = StrEnum("Per", {name: name for name in stats.GROUPS})
 Period = Annotated[str, "A period in words: 'this month', 'last 30 days', 'May 2022', "
-                        "'2022', 'yesterday'; empty for all time"]
+                        "'2022', 'yesterday'; empty or 'all time' for all of history"]
 StoreId = Annotated[int | None, "Only this store (store id)"]
 
 

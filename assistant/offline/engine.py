@@ -11,6 +11,10 @@ parameter `streaming_only` is set when the clerk says streaming. The function ch
 one whose parameters take the most of what was said and whose name and description share
 the most of the clerk's other words; whatever it cannot take is named in the answer.
 
+A bare id ("#11") fills the id parameter the chosen function requires (a rental's, or the
+customer's). A "how many" weighs what it counts ("how many active customers": not a function
+of rentals), and everyday verbs of takings ("how much did we take last month") ask for revenue.
+
 Adding a read function therefore needs no change here, as long as its parameters are named
 the way the store names things.
 """
@@ -68,6 +72,8 @@ SYNONYMS = {
     "genre": ("category",), "number": ("count",), "total": ("count",), "rank": ("top",),
     "ranking": ("top",), "popular": ("top",), "daily": ("day",), "weekly": ("week",),
     "monthly": ("month",), "make": ("revenue",), "makes": ("revenue",),
+    "gross": ("revenue",), "grossed": ("revenue",),
+    "earnings": ("revenue",), "turnover": ("revenue",), "cash": ("revenue",),
     "spender": ("customer", "revenue"), "spenders": ("customer", "revenue"),
     "biggest": ("top",), "per": ("count",), "each": ("count",),
     "owe": ("balance", "overdue"), "owes": ("balance", "overdue"), "owing": ("balance",),
@@ -176,6 +182,8 @@ def values_of(m: Mentions, state: DialogueState, lexicon: Lexicon,
         values.append(Value("store", m.store_id, f"store {m.store_id}"))
     for rental_id in m.rental_ids[:1]:
         values.append(Value("rental", rental_id, f"rental {rental_id}"))
+    if m.bare_ids and not (customer or film or m.rental_ids or listed):
+        values.append(Value("id", m.bare_ids[0], f"#{m.bare_ids[0]}"))
     if m.limit:
         values.append(Value("limit", m.limit, str(m.limit), strong=False))
     if m.page:
@@ -329,6 +337,11 @@ def fill(tool: Tool, value: Value) -> dict | None:
         name = next((p.name for p in tool.params if "store" in p.words and p.type == "integer"),
                     None)
         return {name: v} if name else None
+    if kind == "id":  # "#11": the id the function is about, whatever it names
+        if "rental_id" in params and params["rental_id"].required:
+            return {"rental_id": v}
+        return {"__customer__": "customer_id"} if "customer_id" in params and not tool.noun \
+            else None
     if kind in ("rental", "page"):
         return {f"{kind}_id" if kind == "rental" else kind: v} if (
             (f"{kind}_id" if kind == "rental" else kind) in params) else None
@@ -338,6 +351,14 @@ def fill(tool: Tool, value: Value) -> dict | None:
         name = next((p for p in ("page_size", "limit") if p in params), None)
         return {name: v} if name else None
     return None
+
+
+def as_customer(value: Value) -> Value:
+    """An id that went into `customer_id` ("#11"): the customer with that id."""
+    if value.kind != "id":
+        return value
+    return Value("customer", CustomerRef(value.value, query=str(value.value)), value.text,
+                 value.strong)
 
 
 def _bound_args(tool: Tool, bound: q.Bound) -> dict | None:
@@ -358,7 +379,8 @@ def _bound_args(tool: Tool, bound: q.Bound) -> dict | None:
 
 def _order_args(tool: Tool, order: q.Order) -> dict | None:
     for p in tool.params:
-        choice = next((e for e in p.enum if q.QUANTITY_OF_WORD.get(e) == order.quantity), None)
+        choice = next((e for e in p.enum if order.quantity in (q.QUANTITY_OF_WORD.get(e), e)),
+                      None)
         if choice is not None:
             args = {p.name: choice}
             if tool.param("descending"):
@@ -399,6 +421,8 @@ def cue_stems(m: Mentions) -> Cues:
     found: Cues = {}
     free = m.free()
     for position, word in enumerate(free):
+        if word == "about" and position > 0 and free[position - 1] in ("what", "how"):
+            continue  # "what about store 2?": the request before, changed
         s = stem(word)
         for meant in SYNONYMS.get(word, ()) + SYNONYMS.get(s, ()):
             found.setdefault(meant, 0.6)
@@ -406,9 +430,74 @@ def cue_stems(m: Mentions) -> Cues:
             found[s] = 1.0 + 0.001 * (len(free) - position)  # said first: a hair more
     if m.phrase("who", "is", "in") or m.phrase("who", "in") or m.phrase("whos", "in"):
         found["actor"] = 1.0
-    if m.phrase("how", "many"):
-        found["count"] = 1.0
+    if m.phrase("how", "many") or _says_number_of(free):
+        found["count"] = 1.0  # "number of customers at store 2", "# of rentals out"
+        for part in ("number", stem("total")):  # "the total number of": part of the count
+            found.pop(part, None)
+        counted = _counted(free)
+        if counted:
+            found[COUNTED + counted] = 0.0
+    if _says_money_taken(m, free):
+        found["revenue"] = 1.0  # "how much did we take last month", "what did we bring in"
+    if m.order and m.order.quantity in (q.REVENUE, q.POPULARITY) and "who" in free:
+        found.setdefault("customer", 0.6)  # "who spent the most": a person, a customer
     return found
+
+
+COUNTED = "counted:"  # a cue naming what a "how many" counts: "counted:customer"
+# What can be counted, by the function names' stems: customers, or rentals (a film, a DVD or
+# a copy counted is one out, one rented).
+_COUNTED_KINDS = {"customer": "customer", "rental": "rental", "film": "rental"}
+
+
+def _counted(free: list[str]) -> str | None:
+    """What a "how many" counts: the first thing named after it ("how many active customers
+    at store 1": customers)."""
+    for i, word in enumerate(free):
+        if word in ("many", "of") and i > 0 and free[i - 1] in ("how", "number", "count",
+                                                                 "total"):
+            for later in free[i + 1:i + 4]:
+                if later in t.CUSTOMER_WORDS:
+                    return "customer"
+                if later in t.RENTAL_WORDS | t.FILM_WORDS | t.RENTING_WORDS | {"copies",
+                                                                               "copy"}:
+                    return "rental"
+            return None
+    return None
+
+
+_MONEY_VERBS = frozenset({
+    "take", "took", "taken", "taking", "make", "made", "making", "earn", "earned", "earning",
+    "gross", "grossed", "bring", "brought", "bringing", "pull", "pulled", "rake", "raked",
+    "clear", "cleared", "net", "netted", "do", "did", "sell", "sold", "bank", "banked",
+})
+
+
+def _says_number_of(free: list[str]) -> bool:
+    """ "number of", "count of", "total number": how many (not "by number of rentals")."""
+    for i, word in enumerate(free[:-1]):
+        if word in ("number", "count", "total") and free[i + 1] == "of" and (
+                i == 0 or free[i - 1] != "by"):
+            return True
+    return False
+
+
+def _says_money_taken(m: Mentions, free: list[str]) -> bool:
+    """The store's takings asked with an everyday verb: "how much did we take last month",
+    "what did we bring in", "how much money did store 2 make in 2022": a verb of taking
+    money, said of the store (we, us, the store) or of a period, with nobody's name."""
+    if not set(free) & _MONEY_VERBS or m.customers or m.customer_ids or m.emails:
+        return False
+    how_much = m.phrase("how", "much") or m.has("money", "revenue", "sales", "cash")
+    ours = m.has("we", "us", "our") or m.store_id is not None or m.period is not None
+    verbs = [w for w in free if w in _MONEY_VERBS]
+    verb = next((w for w in verbs if w not in ("do", "did")), verbs[0])
+    if verb in ("do", "did"):  # "how much business did we do": only with money words
+        return ours and m.has("money", "business", "sales", "revenue")
+    if verb in ("bring", "brought", "bringing", "pull", "pulled", "rake", "raked") and not (
+            m.has("in") or m.period is not None):
+        return False  # "bring back" is a return
+    return ours and (how_much or m.has("what") or m.period is not None)
 
 
 # --- choosing the function ----------------------------------------------------------------
@@ -425,12 +514,14 @@ class Choice:
     film: bool = False
 
 
-def fits(tools: list[Tool], values: list[Value], cues: Cues) -> list[Choice]:
-    """How well each read function takes the request, best first."""
+def fits(tools: list[Tool], values: list[Value], cues: Cues,
+         known: frozenset[str] = frozenset()) -> list[Choice]:
+    """How well each read function takes the request, best first. `known`: parameters a
+    request this one follows has filled already ("and by rentals?" keeps what is ranked)."""
     reads = [tool for tool in tools if not tool.writes]
     spread = {c: sum(1 for tool in reads if c in tool.name_stems | tool.text_stems)
               for c in cues}
-    ranked = [(_fit(tool, values, cues, spread), position)
+    ranked = [(_fit(tool, values, cues, spread, known), position)
               for position, tool in enumerate(reads)]
     # A tie: the lookup of the thing said ("customer 500": who that is), then the simplest.
     ranked.sort(key=lambda cp: (-cp[0].score, not cp[0].tool.noun, len(cp[0].tool.params),
@@ -444,7 +535,8 @@ def choose(tools: list[Tool], values: list[Value], cues: Cues) -> Choice | None:
     return ranked[0] if ranked else None
 
 
-def _fit(tool: Tool, values: list[Value], cues: Cues, spread: dict) -> Choice:
+def _fit(tool: Tool, values: list[Value], cues: Cues, spread: dict,
+         known: frozenset[str] = frozenset()) -> Choice:
     args, used, unused, customer, film = {}, [], [], None, False
     required = {p.name for p in tool.required}
     score = 0.0
@@ -453,9 +545,9 @@ def _fit(tool: Tool, values: list[Value], cues: Cues, spread: dict) -> Choice:
         if given is None:
             unused.append(value)
             continue
-        used.append(value)
         film = film or given.pop("__film__", False)
         customer = given.pop("__customer__", None) or customer
+        used.append(as_customer(value) if value.kind == "id" and customer else value)
         args.update(given)
         if required & (set(given) | {customer}) and not tool.noun and _asked_for(tool, cues):
             score += 1.5  # what the function is about, not one of its optional filters
@@ -471,10 +563,14 @@ def _fit(tool: Tool, values: list[Value], cues: Cues, spread: dict) -> Choice:
                 score += weight * 2.0 / spread[c]
             elif c in tool.text_stems:
                 score += weight * 1.0 / spread[c]
-    filled = set(args) | ({customer} if customer else set()) | (
+    filled = set(args) | set(known) | ({customer} if customer else set()) | (
         {"title", "film_id"} if film else set())
     missing = [p for p in tool.required if p.name not in filled]
     score -= 6.0 * len(missing)
+    counted = next((c.removeprefix(COUNTED) for c in cues if c.startswith(COUNTED)), None)
+    named = {_COUNTED_KINDS[s] for s in tool.name_stems if s in _COUNTED_KINDS}
+    if counted and named and counted not in named:
+        score -= 1.5  # "how many customers": not a function of rentals or films
     if tool.noun and not tool.required:
         score -= 1.0
     return Choice(tool, score, args, used, unused, customer, film)

@@ -2,16 +2,22 @@
 
 Writes come first and need the clerk's own words ("rent", "return" as a request, not in a
 question). Reads are planned from the functions' declarations (offline.engine), or continue
-the last read ("the next ones", "just the PG ones"); what is left is general (for the
-LLMAgent) or not understood.
+the last read ("the next ones", "just the PG ones", "and by rentals?", "what about store 2?",
+"and the month before?", "what about june?"); what is left is general (for the LLMAgent) or
+not understood. "Of all time" and "ever" are general knowledge only when nothing of the
+store's own figures (rentals, customers, categories, money taken, a ranking) is said with them.
 """
 
+import re
 from dataclasses import replace
+from datetime import date
 
 from assistant.offline import engine
+from assistant.offline import quantities as q
 from assistant.offline import text as t
-from assistant.offline.declarations import Tool
+from assistant.offline.declarations import Tool, stem
 from assistant.offline.dialogue import (
+    FILLER,
     CustomerRef,
     DialogueState,
     Intent,
@@ -100,14 +106,28 @@ def _continued(m: Mentions, state: DialogueState, lexicon: Lexicon,
         page = last.read.args.get("page", 1) + 1
         return replace(last, read=replace(last.read, args={**args, "page": page}))
     free = [w for w in m.free() if w not in ("?", "please")]
-    if not free or free[0] not in _CONTINUING and not entity_only(m) \
-            and not _LAST_ONES & set(free):
-        return None
-    if engine.cue_stems(m).keys() & {s for x in tools for s in x.name_stems}:
-        return None  # it says what it wants ("and what has he rented before?"): a new read
+    period = _changed_period(m, last.read.args, tool)
     values = engine.values_of(m, state, lexicon, engine.vocabulary(tools))
+    if period is not None:  # "and the month before?", "what about june?": another period
+        values = [v for v in values if v.kind != "period" and v.text != m.month]
+        args["period"] = period
+    # Only a measure, a store or a period, for figures over a period: "by spend?", "store 2?"
+    figures_only = bool(values) and tool.param("period") is not None and all(
+        v.kind in ("order", "store", "period", "limit") for v in values)
+    # Another of the function's own options: "per store" after revenue per month, "and
+    # actors?" after a ranking of films.
+    options, rest = _changed_options(m, tool, args, free)
+    if options and all(w in _CONTINUING or w in FILLER for w in rest):
+        args.update(options)
+        free = []
+    elif period is None and not (figures_only and not free) and (
+            not free or free[0] not in _CONTINUING and not entity_only(m)
+            and not _LAST_ONES & set(free)):
+        return None
+    if free and engine.cue_stems(m).keys() & {s for x in tools for s in x.name_stems}:
+        return None  # it says what it wants ("and what has he rented before?"): a new read
     given = [engine.fill(tool, v) for v in values]
-    if not values or any(g is None for g in given):
+    if not (values or period or options) or any(g is None for g in given):
         return None
     kinds = {v.kind for v in values}
     carried = [engine.Value(kind, ref, "") for kind, ref, wanted in (
@@ -115,8 +135,8 @@ def _continued(m: Mentions, state: DialogueState, lexicon: Lexicon,
     ) if wanted and ref is not None and kind not in kinds]  # what the last read was about
     cues = engine.cue_stems(m)
     ranked = engine.fits(tools, values, cues)
-    same = engine.fits([tool], values + carried, cues)[0]
-    if ranked[0].tool.name != tool.name and ranked[0].score > same.score:
+    same = engine.fits([tool], values + carried, cues, frozenset(args))[0]
+    if free and ranked[0].tool.name != tool.name and ranked[0].score > same.score:
         return None  # "what's it about?" after its stock: another function fits better
     changes: dict = {}
     for value, g in zip(values, given, strict=True):
@@ -127,6 +147,33 @@ def _continued(m: Mentions, state: DialogueState, lexicon: Lexicon,
         args.update(g)
     args.update(engine.flags(tool, engine.cue_stems(m)))
     return replace(last, read=replace(last.read, args=args), **changes)
+
+
+def _changed_options(m: Mentions, tool: Tool, args: dict,
+                     free: list[str]) -> tuple[dict, list[str]]:
+    """The function's options (its enum parameters) the words choose anew, and the words
+    left once those naming them ("per store", "actors") are set aside."""
+    chosen = engine.choices(tool, engine.cue_stems(m), {})
+    options = {k: v for k, v in chosen.items() if args.get(k) != v}
+    if not options:
+        return {}, free
+    named = {stem(v) for v in options.values()}
+    rest = [w for w in free if w not in ("per", "by", "each", "instead", "for", "of")
+            and not ({stem(w), *engine.SYNONYMS.get(w, ())} & named)]
+    return options, rest
+
+
+def _changed_period(m: Mentions, args: dict, tool: Tool) -> str | None:
+    """ "The month before", "the year after": the last request's period moved; "what about
+    june?": that month, of the last request's year."""
+    if tool.param("period") is None or not args.get("period"):
+        return None
+    if m.shift is not None:
+        return q.shifted(args["period"], *m.shift, date.today())
+    if m.month and m.period is None and not m.customers:
+        year = re.search(r"\b(?:19|20)\d\d\b", args["period"])
+        return f"{m.month} {year.group(0)}" if year else m.month
+    return None
 
 
 def _small_talk(m: Mentions) -> str | None:
@@ -277,13 +324,39 @@ def _arithmetic(m: Mentions) -> bool:
 
 
 def _general_topic(m: Mentions) -> bool:
-    return m.has_any(t.GENERAL_MARKERS) or m.phrase("of", "all", "time")
+    """Words of general knowledge; "ever" and "of all time" only when nothing of the store's
+    own figures is said with them."""
+    if m.has_any(t.GENERAL_MARKERS - {"ever"}):
+        return True
+    all_time = m.has("ever") or " of all time " in f" {' '.join(m.words)} "
+    return all_time and not _store_figures(m)
+
+
+# The store's own figures: rentals, its customers, its categories, money taken. Said with "of
+# all time" or "ever", they are all of the store's history ("the most popular category of all
+# time", "our revenue of all time"), not general knowledge.
+_STORE_FIGURES = t.CUSTOMER_WORDS | t.RENTAL_WORDS | t.RENTING_WORDS | {
+    "category", "categories", "revenue", "sales", "takings", "spenders", "spender"}
+# What else the store ranks, when a superlative ranks it: "the most popular actor ever".
+_STORE_RANKED = t.FILM_WORDS | {"actor", "actors"}
+
+
+def _store_figures(m: Mentions) -> bool:
+    return m.has_any(_STORE_FIGURES) or _store_ranking(m)
+
+
+def _store_ranking(m: Mentions) -> bool:
+    """A superlative of what the store ranks, or by what it ranks: "the most popular
+    category", "the most rented actors", "the biggest spenders"."""
+    return bool(m.order) and (m.has_any(_STORE_RANKED | _STORE_FIGURES)
+                              or m.order.quantity == q.REVENUE
+                              or m.order.text.split()[-1] in t.RENTING_WORDS)
 
 
 def _general(m: Mentions, loose: bool = False) -> bool:
     """Shaped like a general-knowledge question or task, with nothing of the store in it;
     `loose`: also any question that names nothing of the store."""
-    if _general_topic(m) and not _store_values(m) and not (
+    if _general_topic(m) and not _store_values(m) and not _store_ranking(m) and not (
         (m.order or m.bounds or m.category or m.ratings) and m.has_any(t.FILM_WORDS)
     ):  # "what does PG-13 mean?" is general; "our most rented movie ever" is the store's
         return True

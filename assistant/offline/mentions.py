@@ -2,6 +2,13 @@
 
 `Mentions.read(message, lexicon)` finds them; the words they take up are set aside, so the
 cue words that remain ("rent", "in stock", "overdue") say what the clerk wants done.
+
+Chat shorthand is spelled out first ("rn", "atm", "pls", "rev", "cust", "$$": offline.text),
+so it is never taken for a name. Ids come labelled ("customer no. 11", "cust #11", "rental
+16050") or bare ("#11": the id of whatever the request is about). Periods are said in words
+("May 2022", "last month", "of all time"), moved ("the month before"), or as a year said with
+rentals or money ("most rented films 2022": rented in 2022, not released then); a store id is
+one of the store's, or small ("store 2022" is a year).
 """
 
 import re
@@ -32,6 +39,15 @@ _PERIODS = [re.compile(p) for p in (
     rf"\b(?:in|for|during|of) (?:{_MONTH})\b",
 )]
 
+_UNIT = r"(?P<unit>day|week|month|year)"
+_STEPS = {"before": -1, "prior": -1, "earlier": -1, "previous": -1, "preceding": -1,
+          "after": 1, "later": 1, "next": 1, "following": 1}
+_SHIFTS = [(re.compile(p), "unit", "step") for p in (
+    rf"\b(?:the |a )?{_UNIT} (?P<step>before|prior|earlier|after|later)(?: that| it| this)?\b",
+    rf"\bthe (?P<step>previous|prior|preceding|next|following) {_UNIT}\b",
+)]
+_ALL_TIME = re.compile(r"\b(?:(?:of|for|in|over) )?(?:all (?:of )?time|overall)\b")
+
 
 @dataclass
 class Mentions:
@@ -52,7 +68,10 @@ class Mentions:
     actors: list[Found] = field(default_factory=list)
     language: str | None = None
     feature: str | None = None  # a special feature: "deleted scenes"
-    period: str | None = None  # "this month", "last 30 days", "May 2022" (a year: a bound)
+    period: str | None = None  # "this month", "last 30 days", "May 2022", "all time"
+    shift: tuple[str, int] | None = None  # "the month before": ("month", -1)
+    bare_ids: list[int] = field(default_factory=list)  # "#11": an id of what is asked about
+    month: str | None = None  # a month's name on its own ("what about june?"), not taken
     next_page: bool = False  # "the next ones", "show me more"
     page: int | None = None
     ordinal: int | None = None  # 1-based; -1 is "the last one"
@@ -70,12 +89,13 @@ class Mentions:
     def read(cls, message: str, lexicon: Lexicon) -> "Mentions":
         emails = t.EMAIL.findall(message)
         rest = t.EMAIL.sub(" ", message)
-        m = cls(message=message, words=t.tokens(rest), emails=emails)
+        m = cls(message=message, words=t.chat_tokens(rest), emails=emails)
         m._names(lexicon)
         m._labelled_numbers(lexicon)
         m._paging()
         m._period()
         m._quantities()
+        m._year_as_period()
         m._ratings(rest)
         m._category(lexicon)
         m._language_and_feature(lexicon)
@@ -151,12 +171,13 @@ class Mentions:
             if number is None:
                 continue
             target = {"customer": self.customer_ids, "client": self.customer_ids,
+                      "member": self.customer_ids, "account": self.customer_ids,
                       "rental": self.rental_ids, "film": self.film_ids,
                       "movie": self.film_ids}.get(word)
             if target is not None:
                 target.append(number)
                 self._take(*range(i, end))
-            elif word in t.STORE_WORDS:
+            elif word in t.STORE_WORDS and _store_id(number, lexicon):
                 self.store_id = number
                 self._take(*range(i, end))
         for i, word in enumerate(w):
@@ -188,8 +209,19 @@ class Mentions:
                 self._take(i)
 
     def _period(self) -> None:
-        """A period said in words; its meaning is for the function that takes it."""
+        """A period said in words; its meaning is for the function that takes it. "The month
+        before" shifts the period of the request it follows; "of all time" is all history."""
         joined = " ".join(self.words)
+        for pattern, unit, step in _SHIFTS:
+            match = pattern.search(joined)
+            if match:
+                first = len(joined[:match.start()].split())
+                self.shift = (match.group(unit), _STEPS[match.group(step)])
+                self._take(*range(first, first + len(match.group(0).split())))
+                if self.shift[1] < 0 and match.group(0).startswith("the ") and \
+                        match.group(0).split()[1] == match.group(step):
+                    self.period = f"last {match.group(unit)}"  # asked afresh: the last one
+                break
         for pattern in _PERIODS:
             match = pattern.search(joined)
             if match:
@@ -199,6 +231,33 @@ class Mentions:
                     self.period = match.group(0)
                     self._take(*span)
                     return
+        self.month = next((w for i, w in enumerate(self.words) if i not in self.used
+                           and re.fullmatch(_MONTH, w)), None)
+        match = _ALL_TIME.search(joined)
+        if match:
+            first = len(joined[:match.start()].split())
+            span = range(first, first + len(match.group(0).split()))
+            if not set(span) & self.used:
+                self.period = "all time"
+                self._take(*span)
+
+    def _year_as_period(self) -> None:
+        """A year said with rentals or money taken ("most rented films 2022", "rev per store
+        2022") is when they happened, not when a film came out: the period of the figures.
+        "Released in 2006", "films from 2006" stay a film's release year."""
+        if self.period is not None:
+            return
+        activity = (self.order is not None and self.order.quantity in (q.POPULARITY, q.REVENUE)
+                    ) or self.has_any(t.ACTIVITY_WORDS)
+        for bound in list(self.bounds):
+            first = min(bound.positions)
+            before = set(self.words[max(0, first - 2):first]) | set(bound.text.split()[:1])
+            if bound.quantity != q.YEAR or bound.low != bound.high or not activity or \
+                    before & t.RELEASE_WORDS:
+                continue
+            self.bounds.remove(bound)
+            self.period = str(bound.low)
+            return
 
     def _quantities(self) -> None:
         self.bounds = q.bounds(self.words, self.used)
@@ -308,6 +367,11 @@ class Mentions:
             ):
                 self.ordinal = t.ORDINALS[word]
                 self._take(i)
+            elif word in ("#", "id") and after.isdigit() and len(after) < 9:
+                self.bare_ids.append(int(after))  # "#11 - what's their balance"
+                if word == "#":
+                    self.ordinal = int(after)  # or an item of the last list: "option #2"
+                self._take(i, i + 1)
             elif word in ("number", "option", "choice", "#", "no") and (
                 after.isdigit() or after in t.NUMBER_WORDS
             ):
@@ -427,6 +491,11 @@ def _non_overlapping(found: list[Found]) -> list[Found]:
 def _tied(f: Found, best: list[Found]) -> bool:
     return any(b.score == f.score and set(b.positions) & set(f.positions) and b is not f
                for b in best)
+
+
+def _store_id(number: int, lexicon: Lexicon) -> bool:
+    """A store's id is one of the store's, or at least small: "store 2022" is a year."""
+    return number in lexicon.stores or number < 100
 
 
 def _number_at(words: list[str], i: int) -> tuple[int | None, int]:

@@ -1,18 +1,22 @@
 """Quantities in what the clerk types: money, lengths, years and their bounds, and orders.
 
 "under $5 over $4", "shorter than an hour and a half", "between 60 and 90 minutes", "from
-2006", "released after 2005", "the cheapest", "the longest". A bound is a range of one
-quantity (either end may be open); an order is a quantity and a direction. Which function
-parameter takes them is decided from the parameters' own names (offline.engine).
+2006", "released after 2005", "the cheapest", "the longest", "by revenue", "by $$", "the
+biggest spenders", "who rented the most". A bound is a range of one quantity (either end may
+be open); an order is a quantity and a direction. Which function parameter takes them is
+decided from the parameters' own names and values (offline.engine). A period in words can be
+moved by months or years ("the month before" July 2022 is June 2022).
 """
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from assistant.offline.text import UNITS, number_at
 
 MONEY, MINUTES, YEAR, POPULARITY, TITLE = "money", "minutes", "year", "popularity", "title"
+REVENUE = "revenue"  # money taken: a ranking "by revenue", "by $$", "the biggest spenders"
 
 # Which quantity a parameter or sort key is about, from a word of its name.
 QUANTITY_OF_WORD = {
@@ -286,6 +290,39 @@ def decade(words: list[str], taken: set[int]) -> Bound | None:
     return None
 
 
+# --- periods ---------------------------------------------------------------------------------
+
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december"]
+
+
+def shifted(period: str, unit: str, step: int, today: date) -> str | None:
+    """A period in words moved by whole months or years ("the month before" July 2022 is
+    June 2022; "the year before" 2022 is 2021), in words again; None when it cannot be."""
+    words = re.sub(r"^(?:in|for|during|over|of) ", "", " ".join(period.lower().split()))
+    month = year = None
+    if match := re.fullmatch(r"([a-z]+)(?: (\d{4}))?", words):
+        name = next((m for m in _MONTHS if match.group(1) in (m, m[:3], m[:4])), None)
+        if name:
+            month, year = _MONTHS.index(name) + 1, int(match.group(2) or today.year)
+    elif match := re.fullmatch(r"(this|last|past|previous) (month|year)", words):
+        back = 0 if match.group(1) == "this" else 1
+        if match.group(2) == "month":
+            total = today.year * 12 + today.month - 1 - back
+            month, year = total % 12 + 1, total // 12
+        else:
+            year = today.year - back
+            if unit == "year":
+                return str(year + step)
+            return None
+    elif re.fullmatch(r"\d{4}", words):
+        return str(int(words) + step) if unit == "year" else None
+    if month is None or unit not in ("month", "year"):
+        return None
+    total = year * 12 + month - 1 + (step if unit == "month" else 12 * step)
+    return f"{_MONTHS[total % 12].title()} {total // 12}"
+
+
 # --- orders ----------------------------------------------------------------------------------
 
 _SUPERLATIVES = {
@@ -294,14 +331,56 @@ _SUPERLATIVES = {
     "latest": (YEAR, True), "oldest": (YEAR, False), "earliest": (YEAR, False),
     "alphabetical": (TITLE, False), "alphabetically": (TITLE, False),
 }  # fmt: skip
+# Words for money taken, and for taking it: "by $$" (money), "by spend", "who spent the
+# most", "the biggest spenders", "top grossing".
+_REVENUE_WORDS = {"revenue", "money", "spend", "spending", "sales", "takings", "income",
+                  "earnings", "dollars", "bucks", "cash", "payments", "gross"}
+_REVENUE_VERBS = {"spent", "spend", "spends", "paid", "pay", "pays", "made", "make", "makes",
+                  "earned", "earn", "earns", "grossed", "took", "taken", "brought"}
+_REVENUE_DOERS = {"spenders", "spender", "payers", "payer", "earners", "earner", "grossing",
+                  "earning", "paying", "spending", "grossers"}
+_RENTAL_VERBS = {"rented", "rent", "rents", "renting", "borrowed", "watched"}
 _MOST = {
     "expensive": (MONEY, True), "popular": (POPULARITY, True), "rented": (POPULARITY, True),
     "recent": (YEAR, True), "watched": (POPULARITY, True), "wanted": (POPULARITY, True),
+    "rentals": (POPULARITY, True),
+    **{w: (REVENUE, True) for w in _REVENUE_WORDS},
 }  # fmt: skip
 
 
 def order(words: list[str], taken: set[int]) -> Order | None:
-    """The order a superlative asks for: "the cheapest" -> money, ascending."""
+    """The order a superlative asks for: "the cheapest" -> money, ascending. A measure named
+    with "by" ("top films by revenue") says more than "top" alone."""
+    return _measure(words, taken) or _superlative(words, taken)
+
+
+def _measure(words: list[str], taken: set[int]) -> Order | None:
+    """ "by revenue", "by $$", "by spend"; "spent the most", "rented the most", "made us the
+    most money"; "the biggest spenders", "top grossing"."""
+    for i, word in enumerate(words):
+        if i in taken:
+            continue
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if word == "by" and after in _REVENUE_WORDS:
+            return Order(REVENUE, True, (i, i + 1), f"by {after}")
+        third = words[i + 2] if i + 2 < len(words) else ""
+        if word == "by" and after in ("amount", "total", "sum", "money") and \
+                third in _REVENUE_VERBS:  # "by amount paid", "by total spent"
+            return Order(REVENUE, True, (i, i + 1, i + 2), f"by {after} {third}")
+        if word in ("biggest", "top", "best", "highest", "largest", "big") and \
+                after in _REVENUE_DOERS:  # the doer is left to say who: "spenders"
+            return Order(REVENUE, True, (i,), f"{word} {after}")
+        if word in _REVENUE_VERBS | _RENTAL_VERBS:
+            rest = [w for w in words[i + 1:i + 5] if w not in ("us", "we", "the", "in", "out")]
+            if rest[:1] in (["most"], ["least"]) and (len(rest) < 2 or rest[1] not in _MOST):
+                quantity = REVENUE if word in _REVENUE_VERBS else POPULARITY
+                end = words.index(rest[0], i + 1) + 1  # the verb is left to say what is done
+                return Order(quantity, rest[0] == "most", tuple(range(i + 1, end)),
+                             " ".join(words[i:end]))
+    return None
+
+
+def _superlative(words: list[str], taken: set[int]) -> Order | None:
     for i, word in enumerate(words):
         if i in taken:
             continue
@@ -323,5 +402,5 @@ def order(words: list[str], taken: set[int]) -> Order | None:
     return None
 
 
-__all__ = ["MONEY", "MINUTES", "YEAR", "POPULARITY", "TITLE", "Bound", "Order", "UNITS",
-           "amount_at", "bounds", "decade", "order"]
+__all__ = ["MONEY", "MINUTES", "YEAR", "POPULARITY", "TITLE", "REVENUE", "Bound", "Order",
+           "UNITS", "amount_at", "bounds", "decade", "order", "shifted"]

@@ -4,13 +4,15 @@ A result is recognised by its fields, never by the function's name: a page of fi
 (`films`, `total`), titles looked up (`closest`), an actor (`actors`), one film (`film`,
 with `stores` for stock), a customer and their rentals, a list of rentals (`rentals`,
 `total`), one rental, an error, several matches to choose from. Anything else is shown as
-its fields. The function's name only says what was listed ("overdue rentals").
+its fields. The function's name only says what was listed ("overdue rentals"). A "how many"
+answered by rows of counts (each store's) states their total first.
 """
 
 import re
 from typing import Any
 
 from assistant.offline import answers
+from assistant.offline.declarations import stem
 
 
 def answer(function: str, args: dict, data: dict, focus: tuple[str, ...] = ()) -> str:
@@ -38,7 +40,7 @@ def answer(function: str, args: dict, data: dict, focus: tuple[str, ...] = ()) -
         return answers.rental(data["rental"])
     if isinstance(data.get("rows"), list) and "title" in data:
         return _chart(data)
-    return _fields(data)
+    return _fields(data, focus)
 
 
 def _chart(data: dict) -> str:
@@ -128,12 +130,15 @@ def _rentals(function: str, data: dict) -> str:
             f"{answers.bullets([answers.rental_line(r) for r in shown])}")
 
 
-def _fields(data: dict[str, Any]) -> str:
-    """A result of a shape this module doesn't know: its fields, in its own words."""
+def _fields(data: dict[str, Any], focus: tuple[str, ...] = ()) -> str:
+    """A result of a shape this module doesn't know: its fields, in its own words. A count
+    asked of several rows ("how many overdue rentals?" of each store's counts) is answered
+    with their total first."""
     lines = []
     for key, value in data.items():
         label = key.replace("_", " ")
         if _table(value):
+            lines[:0] = _totals(value, label, focus)
             lines.append(f"- {label}:\n\n{_table(value)}\n")
         elif isinstance(value, list):
             lines.append(f"- {label}:" if value else f"- {label}: none")
@@ -141,6 +146,28 @@ def _fields(data: dict[str, Any]) -> str:
         elif value is not None:
             lines.append(f"- {label}: {_item(value, key)}")
     return "\n".join(lines) or "The store returned nothing for that."
+
+
+_ENTITIES = {"customer", "film", "actor", "rental", "store", "copi", "category"}
+
+
+def _totals(rows: list[dict], label: str, focus: tuple[str, ...]) -> list[str]:
+    """The totals of the counts a "how many" asks for, over every row: the columns named by
+    the clerk's words, those naming what is done ("overdue", "out") before those naming
+    a thing ("rentals")."""
+    if "count" not in focus or len(rows) < 2:
+        return []
+    said = set(focus)
+    counts = [k for k in rows[0] if k.split("_")[-1] != "id"
+              and all(isinstance(r.get(k), int) and not isinstance(r.get(k), bool)
+                      for r in rows)]
+    named = {k: {stem(w) for w in k.split("_")} & said for k in counts}
+    best = [k for k in counts if named[k] - _ENTITIES] or [k for k in counts if named[k]]
+    if best and len(best) > 1:  # the column that takes most of what was said
+        most = max(len(named[k]) for k in best)
+        best = [k for k in best if len(named[k]) == most]
+    return [f"**Total {k.replace('_', ' ')}, all {label}: {sum(r[k] for r in rows):,}**"
+            for k in best]
 
 
 _MONEY_WORDS = {"amount", "total", "paid", "fee", "rate", "cost", "price", "balance", "owed",

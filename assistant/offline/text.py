@@ -35,6 +35,56 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(normalise(text))
 
 
+# Chat shorthand, as clerks type it, and what it stands for. Expanded in what the clerk
+# types (never in the store's own names), so that "rn" is "right now", never a name.
+SHORTHAND = {
+    "rn": "right now", "atm": "at the moment", "rite": "right", "nw": "now", "u": "you",
+    "ur": "your", "pls": "please", "plz": "please", "plez": "please", "thx": "thanks",
+    "thnx": "thanks", "thanx": "thanks", "tx": "thanks", "rev": "revenue", "revs": "revenue",
+    "amt": "amount", "amts": "amounts", "avg": "average", "cust": "customer",
+    "custs": "customers", "acct": "account", "yr": "year", "yrs": "years", "mo": "month",
+    "mos": "months", "mnth": "month", "wk": "week", "wks": "weeks", "yday": "yesterday",
+    "yest": "yesterday", "2day": "today", "tot": "total", "pmt": "payment", "pymt": "payment",
+    "pmts": "payments", "pymts": "payments", "b4": "before", "prev": "previous",
+    "w": "with", "bc": "because", "cuz": "because", "nite": "night", "qty": "quantity",
+    "tmrw": "tomorrow", "recs": "recommendations", "hw": "how", "wat": "what", "wut": "what",
+    "wht": "what", "abt": "about", "bout": "about", "cud": "could", "hv": "have",
+}  # fmt: skip
+# Chat filler that means nothing for the request.
+CHAT_FILLER = _words("lol btw fyi asap k kk hmm hm um uh ya yeah yep yup nah pls")
+_MONEY_SIGNS = re.compile(r"\$+(?![0-9.])")  # "by $$", "$ per store": money
+_NUMBER_SIGN = re.compile(r"#\s*(?=[A-Za-z])")  # "# of rentals": the number of
+
+
+def chat_tokens(text: str) -> list[str]:
+    """What the clerk typed as words, chat shorthand spelled out: "how many out rn" -> how
+    many out right now; "top custs by $$" -> top customers by money; "# of" -> number of."""
+    text = _NUMBER_SIGN.sub(" number ", _MONEY_SIGNS.sub(" money ", text))
+    words: list[str] = []
+    said = tokens(text)
+    for i, word in enumerate(said):
+        if word == "r" and _are(said, i):
+            words.append("are")  # "how many films r overdue"; not "R-rated", "PG or R"
+            continue
+        words.extend(SHORTHAND[word].split() if word in SHORTHAND else [word])
+    return words
+
+
+_BEFORE_ARE = _words("""
+how many what which who where when why there they we you u these those films movies dvds
+rentals customers copies titles ones people
+""")
+
+
+def _are(words: list[str], i: int) -> bool:
+    """ "r" for "are": after a question word, a pronoun or a plural, and not next to a rating
+    or a film word ("which R films", "rated r", "pg or r")."""
+    before = words[i - 1] if i > 0 else ""
+    after = words[i + 1] if i + 1 < len(words) else ""
+    return before in _BEFORE_ARE and after not in FILM_WORDS | {
+        "rated", "rating", "or", "and", "movies", "comedies", "horror", "dramas", "?", ""}
+
+
 def words_of(name: str) -> tuple[str, ...]:
     """A store name (title, customer name, category) as comparable words."""
     return tuple(t for t in tokens(name) if t not in "@#?")
@@ -130,7 +180,7 @@ something anything everything nothing someone anyone somebody anybody thing thin
 he him his she her hers they them their theirs please kindly quick quickly maybe perhaps
 okay sure cool well also pull bring brought back take took check checked give gave per
 different distinct unique various separate individual
-""")
+""") | CHAT_FILLER
 
 FILM_WORDS = _words("film films movie movies dvd dvds title titles flick flicks picture pictures")
 CUSTOMER_WORDS = _words("customer customers client clients member members account")
@@ -179,6 +229,14 @@ GENERAL_STARTS = _words(
     "should would will write compose tell explain translate define calculate summarize "
     "summarise give describe name list"
 )
+
+# Words of rentals made and money taken: a year said with them is when that happened
+# ("most rented films 2022"); with a release word it is when a film came out.
+ACTIVITY_WORDS = _words("""
+rented rentals renting revenue sales money takings income earnings spent spend paid payments
+earned made make take took taken gross grossed customers top best popular busiest
+""")
+RELEASE_WORDS = _words("released release from came out made year")
 
 # --- Cue words: what the clerk wants done ------------------------------------------------
 

@@ -27,9 +27,12 @@ class FrontDesk:
 _open: FrontDesk | None = None
 
 
-def open_front_desk(front_desk: FrontDesk | None) -> None:
+def open_front_desk(front_desk: FrontDesk | None) -> FrontDesk | None:
+    """Open `front_desk` (None: close); returns the one open before, to be put back after (two
+    apps in one process, as in the tests)."""
     global _open
-    _open = front_desk
+    before, _open = _open, front_desk
+    return before
 
 
 def front_desk() -> FrontDesk:

@@ -161,9 +161,9 @@ async def front_desk(official_url):
     settings = make_settings(official_url)
     database = Database(official_url, pool_size=4)
     desk = FrontDesk(database, settings, make_chat_service(settings, database))
-    open_front_desk(desk)
+    before = open_front_desk(desk)
     yield desk
-    open_front_desk(None)
+    open_front_desk(before)  # an app of a session-wide fixture may have opened its own
     await database.close()
 
 

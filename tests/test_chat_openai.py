@@ -31,9 +31,10 @@ async def openai_desk(official_url):
         settings = make_settings(official_url, llm_mode="openai", openai_base_url=fake.url,
                                  openai_api_key="sk-test", openai_model="scripted")
         database = Database(official_url, pool_size=2)
-        open_front_desk(FrontDesk(database, settings, make_chat_service(settings, database)))
+        before = open_front_desk(
+            FrontDesk(database, settings, make_chat_service(settings, database)))
         yield fake
-        open_front_desk(None)
+        open_front_desk(before)
         await database.close()
 
 

@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
         database = Database(url, pool_size=settings.db_pool_size)
         app.state.database = database
         app.state.front_desk = FrontDesk(database, settings, make_chat_service(settings, database))
-        open_front_desk(app.state.front_desk)
+        before = open_front_desk(app.state.front_desk)
         # Everything built so far lives as long as the app: keep it out of the collector's
         # full passes, which otherwise stall requests for 100+ ms under load.
         gc.collect()
@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
         try:
             yield
         finally:
-            open_front_desk(None)
+            open_front_desk(before)
             await database.close()
 
     app = documented_app(  # FastAPI, with /docs and /redoc served offline

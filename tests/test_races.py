@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.conftest import ADMIN_TOKEN
+from tests.conftest import ADMIN_TOKEN, AUTH_SECRET
 
 HEADERS = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -26,7 +26,7 @@ def free_port() -> int:
 def servers(official_url):
     """Two independent `pagila-assistant serve` processes on the same database."""
     env = {**os.environ, "PAGILA_DSN": official_url, "ADMIN_TOKEN": ADMIN_TOKEN,
-           "LOG_LEVEL": "WARNING"}
+           "CHAINLIT_AUTH_SECRET": AUTH_SECRET, "LOG_LEVEL": "WARNING"}
     ports = [free_port(), free_port()]
     processes = [
         subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)],
@@ -35,7 +35,7 @@ def servers(official_url):
     ]
     urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # two app start-ups on a busy 2-core CI machine
         for url, process in zip(urls, processes, strict=True):
             while True:
                 if process.poll() is not None:

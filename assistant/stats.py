@@ -32,9 +32,10 @@ class Period:
 
 
 def period_of(words: str | None, today: date) -> Period:
-    """The period the clerk named; StoreError when the words are not a period."""
+    """The period the clerk named (a day too: "July 20th 2022"); StoreError when the words
+    are not a period."""
     said = " ".join(re.findall(r"[a-z0-9]+", (words or "").lower()))
-    said = re.sub(r"^(in|for|during|over|from|of|since) ", "", said)
+    said = re.sub(r"^(in|for|during|over|from|of|since|on) ", "", said)
     if said in ("", "all", "all time", "ever", "overall", "in total", "total"):
         return Period(None, None, "all time")
 
@@ -66,6 +67,19 @@ def period_of(words: str | None, today: date) -> Period:
     if re.fullmatch(r"\d{4}", said):
         year = int(said)
         return Period(at(date(year, 1, 1)), at(date(year + 1, 1, 1)), said)
+    # one day: "July 20th 2022", "the 20th of July", "nov 11" (this year), "2022-07-20"
+    day = (re.fullmatch(r"(?P<m>[a-z]+) (?P<d>\d{1,2})(?:st|nd|rd|th)?(?: (?P<y>\d{4}))?", said)
+           or re.fullmatch(r"(?:the )?(?P<d>\d{1,2})(?:st|nd|rd|th)? (?:of )?(?P<m>[a-z]+)"
+                           r"(?: (?P<y>\d{4}))?", said)
+           or re.fullmatch(r"(?P<y>\d{4}) (?P<m>\d{1,2}) (?P<d>\d{1,2})", said))
+    month = day and (MONTHS.get(day["m"]) or (day["m"].isdigit() and int(day["m"])))
+    if month:
+        try:
+            when = date(int(day["y"] or today.year), month, int(day["d"]))
+        except ValueError:
+            raise StoreError(f"'{words}' is not a day of the calendar.") from None
+        return Period(at(when), at(when + timedelta(days=1)),
+                      f"{calendar.month_name[when.month]} {when.day}, {when.year}")
     raise StoreError(f"'{words}' is not a period I know: say e.g. 'this month', "
                      "'last 30 days', 'May 2022' or '2022'.")
 

@@ -33,11 +33,12 @@ from assistant.offline import (
     OfflineChatService,
     OfflineExecutionSettings,
     StoreLexicon,
+    render,
 )
 from assistant.offline.answers import OFFLINE_NOTICE
 from assistant.offline.lexicon import Name
 from assistant.offline.mentions import Mentions
-from plugins import CustomersPlugin, FilmsPlugin, RentalsPlugin
+from plugins import CustomersPlugin, FilmsPlugin, RentalsPlugin, StatsPlugin
 from tests.conftest import ADMIN_TOKEN, make_settings
 
 TO_LLM = "Handoff-transfer_to_LLMAgent"
@@ -117,13 +118,16 @@ class Store:
     def service(self) -> OfflineChatService:
         return OfflineChatService(self.lexicon)
 
-    def search_agent(self, handoff: bool = True, approver=None) -> ChatCompletionAgent:
+    def search_agent(self, handoff: bool = True, approver=None,
+                     stats: bool = False) -> ChatCompletionAgent:
         kernel = Kernel()
         kernel.add_service(self.service())
         kernel.add_plugin(FilmsPlugin(self.database), plugin_name="Films")
         kernel.add_plugin(CustomersPlugin(self.database), plugin_name="Customers")
         rentals = RentalsPlugin(self.database, staff_id=1, desk=self.desk)
         kernel.add_plugin(rentals, plugin_name="Rentals")
+        if stats:
+            kernel.add_plugin(StatsPlugin(self.database), plugin_name="Stats")
         if approver is not None:
             check = approval_filter(self.desk, approver, rentals.preview,
                                     make_settings(self.url), WriteLedger(self.database, 1))
@@ -183,8 +187,8 @@ class Chat:
         return turn
 
 
-async def ask(store: Store, *messages: str) -> list[Turn]:
-    chat = Chat(store.search_agent())
+async def ask(store: Store, *messages: str, stats: bool = False) -> list[Turn]:
+    chat = Chat(store.search_agent(stats=stats))
     return [await chat.say(m) for m in messages]
 
 
@@ -892,3 +896,140 @@ async def test_the_lexicon_loads_once_and_reloads_in_the_background(demo):
         assert lexicons.reloads == 2
     finally:
         demo.sql_write("DELETE FROM film WHERE title = :t", t=title)
+
+
+# --- kinds of money and statistics question (tests/evals/money_unseen.yaml found them) ------
+
+WITH_STATS = SEARCH_AGENT_FUNCTIONS + declared(Stats=StatsPlugin(None))
+BALANCE_SQL = """
+    SELECT (SELECT coalesce(sum(f.rental_rate + CASE
+                WHEN coalesce(r.return_date, now()) - r.rental_date
+                     > 2 * f.rental_duration * interval '1 day' THEN f.replacement_cost
+                ELSE greatest(0, floor(extract(epoch FROM coalesce(r.return_date, now())
+                                               - r.rental_date) / 86400)
+                                 - f.rental_duration) END), 0)
+            FROM rental r JOIN inventory USING (inventory_id) JOIN film f USING (film_id)
+            WHERE r.customer_id = :c)
+         - (SELECT coalesce(sum(amount), 0) FROM payment WHERE customer_id = :c)"""
+
+
+async def test_a_first_name_alone_is_a_customer_and_several_are_asked_about(store):
+    (customer_id, first), = store.sql("""
+        SELECT c.customer_id, c.first_name FROM customer c
+        WHERE (SELECT count(*) FROM customer d WHERE d.first_name ILIKE c.first_name || '%'
+               OR d.last_name ILIKE c.first_name || '%') = 1
+          AND NOT EXISTS (SELECT 1 FROM film f WHERE f.title ~* ('\\m' || c.first_name || '\\M'))
+          AND NOT EXISTS (SELECT 1 FROM rental r WHERE r.customer_id = c.customer_id
+                          AND r.return_date IS NULL)
+        ORDER BY c.customer_id LIMIT 1""")
+    (shared,), = store.sql("""
+        SELECT c.first_name FROM customer c
+        WHERE NOT EXISTS (SELECT 1 FROM film f WHERE f.title ~* ('\\m' || c.first_name || '\\M'))
+        GROUP BY c.first_name HAVING count(*) BETWEEN 2 AND 4 ORDER BY 1 LIMIT 1""")
+    owes, asked = await ask(store, f"What's {first.title()}'s balance?"), \
+        await ask(store, f"what does {shared.lower()} owe?")
+    assert owes[0].called("Customers-customer_balance") == [{"customer_id": customer_id}]
+    (balance,), = store.sql(BALANCE_SQL, c=customer_id)
+    assert owes[0].text.startswith(f"Balance for {first} ") and f"${abs(balance):.2f}" in \
+        owes[0].text.splitlines()[0]  # the figure asked, first
+    assert asked[0].names == ["Customers-find_customer"] and "Which one?" in asked[0].text
+
+
+@pytest.mark.parametrize("verb", ["given us so far", "handed over", "forked out", "spent with us"])
+async def test_a_lookup_goes_on_to_the_figure_asked(official, verb):
+    (turn,) = await ask(official, f"how much money has mary smith {verb}")
+    assert turn.names == ["Customers-find_customer", "Customers-customer_payments"]
+    (paid,), = official.sql("SELECT sum(amount) FROM payment WHERE customer_id = 1")
+    assert turn.text.splitlines()[0] == f"Total paid for MARY SMITH: **${paid:.2f}**; " \
+        f"payments count: **{official.sql('SELECT count(*) FROM payment WHERE customer_id = 1')[0][0]}**."
+
+
+async def test_a_question_never_plans_a_write(store):
+    (rental_id,), = store.sql("SELECT max(rental_id) FROM rental WHERE return_date IS NULL")
+    for message in (f"Rental {rental_id} still hasn't been brought back. How much is the late "
+                    "fee as of today?", f"they're returning rental {rental_id} - what's the fee?",
+                    f"customer just brought back rental {rental_id}, how much is the late charge"):
+        decision = decide(store, message)
+        assert [c.name for c in decision.calls] == ["Rentals-rental_late_fee"], message
+    assert [c.name for c in decide(store, f"return rental {rental_id}").calls] == [
+        "Rentals-return_rental"]  # a request is still one
+
+
+@pytest.mark.parametrize("question", [
+    "if somebody hangs on to a dvd for ages do they just keep paying a buck a day forever?",
+    "is it still $1 per day if they keep it a month?", "is there a cap on late charges?",
+    "what if someone never returns it?", "what if a customer never brings a dvd back?",
+])
+async def test_money_of_late_fees_is_the_fee_rule(official, question):
+    assert [c.name for c in decide(official, question).calls] == ["Rentals-late_fee_rule"]
+
+
+@pytest.mark.parametrize("question", [
+    "quick one - what's 15% off 4.99?", "what's 7% tax on 12 bucks",
+    "customer is paying 3.99 with a twenty, how much change do I hand back",
+    "whats a 15 percent tip on 40 bucks",
+])
+async def test_arithmetic_at_the_counter_goes_to_the_llm_agent(official, question):
+    assert [c.name for c in decide(official, question).calls] == [TO_LLM]
+
+
+@pytest.mark.parametrize("question, arguments", [
+    ("top 5 most rented movies last month",
+     {"what": "films", "by": "rentals", "period": "last month", "limit": 5}),
+    ("most popular films in July 2022", {"what": "films", "period": "july 2022"}),
+    ("what came in on july 20th 2022?", {"period": "july 20th 2022"}),
+])
+async def test_figures_over_a_period_go_to_the_function_that_takes_it(official, question,
+                                                                     arguments):
+    (call,) = decide(official, question, WITH_STATS).calls
+    assert call.name.startswith("Stats-") and arguments.items() <= call.arguments.items()
+
+
+async def test_follow_ups_keep_the_year_and_what_is_ranked_and_ask_for_what_is_missing(
+        official):
+    _, june = await ask(official, "revenue by store in July 2022", "same for june?", stats=True)
+    assert june.called("Stats-revenue")[0]["period"].endswith("june 2022")
+    (june_total,), = official.sql("SELECT sum(amount) FROM payment WHERE payment_date >= "
+                                  "'2022-06-01' AND payment_date < '2022-07-01'")
+    assert june.text.startswith(f"Revenue, June 2022: **${june_total:,.2f}** in total.")
+    _, by_revenue = await ask(official, "top 5 films by rentals in 2022",
+                              "ok now rank them by revenue instead", stats=True)
+    assert by_revenue.called("Stats-top_ranked") == [
+        {"what": "films", "by": "revenue", "period": "2022", "limit": 5}]
+    asked, answered = await ask(official, "rank them by revenue", "customers", stats=True)
+    assert asked.calls == [] and asked.text == (
+        "What to rank: films, categories, actors or customers?")
+    assert answered.called("Stats-top_ranked") == [{"what": "customers", "by": "revenue"}]
+
+
+def test_a_whole_figure_is_stated_not_the_stores_summed():
+    counts = {"films_in_catalogue": 1000, "stores": [
+        {"store_id": 1, "films": 759, "copies": 2270, "customers": 326},
+        {"store_id": 2, "films": 762, "copies": 2311, "customers": 273}]}
+    films = render.answer("Stats-store_counts", {}, counts, ("asks:count", "count", "film"))
+    assert films.startswith("Films in catalogue: **1,000**.") and "1,521" not in films
+    copies = render.answer("Stats-store_counts", {}, counts, ("asks:count", "copy", "count"))
+    assert copies.startswith("**Total copies, all stores: 4,581**")  # copies do add up
+    one = render.answer("Stats-store_counts", {"store_id": 2},
+                        {**counts, "stores": counts["stores"][1:]}, ("count", "customer"))
+    assert one.startswith("Customers for store 2: **273**.")
+
+
+def test_the_figure_asked_comes_first():
+    fee = {"rental_id": 276, "title": "EASY GLADIATOR", "days_late": 2, "late_fee": "2.00",
+           "paid_for_rental": "7.99", "rule": "$1 a day"}
+    assert render.answer("Rentals-rental_late_fee", {}, fee, ("fee", "late")).startswith(
+        "Late fee for rental 276 (EASY GLADIATOR): **$2.00**")
+    payments = {"customer": {"customer_id": 78, "name": "LORI WOOD", "store_id": 1},
+                "payments_count": 31, "total_paid": "141.69", "page": 1, "payments": [
+                    {"payment_id": 2, "amount": "0.99", "payment_date": "2022-07-18T04:13:00"},
+                    {"payment_id": 1, "amount": "1.99", "payment_date": "2022-07-17T08:57:00"}]}
+    assert render.answer("Customers-customer_payments", {}, payments,
+                         ("latest", "pay", "payment")).startswith(
+        "The latest payment for LORI WOOD: **$0.99** on 2022-07-18 04:13.")
+    assert render.answer("Customers-customer_payments", {}, payments,
+                         ("asks:count", "count", "payment")).startswith(
+        "Payments count for LORI WOOD: **31**.")
+    series = {"title": "Revenue per month", "period": "July 2022", "unit": "$", "kind": "line",
+              "rows": [{"label": "2022-07", "value": 9712.65}], "total": "9712.65"}
+    assert render.answer("Stats-revenue", {}, series) == "Revenue, July 2022: **$9,712.65**."

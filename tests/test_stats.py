@@ -27,6 +27,10 @@ TODAY = date(2026, 12, 1)  # a Tuesday
     ("in May 2022", date(2022, 5, 1), date(2022, 6, 1), "May 2022"),
     ("feb", date(2026, 2, 1), date(2026, 3, 1), "February 2026"),
     ("2022", date(2022, 1, 1), date(2023, 1, 1), "2022"),
+    ("july 20th 2022", date(2022, 7, 20), date(2022, 7, 21), "July 20, 2022"),
+    ("on the 3rd of may 2022", date(2022, 5, 3), date(2022, 5, 4), "May 3, 2022"),
+    ("nov 11", date(2026, 11, 11), date(2026, 11, 12), "November 11, 2026"),
+    ("2022-07-05", date(2022, 7, 5), date(2022, 7, 6), "July 5, 2022"),
 ])
 def test_periods_in_words(words, start, end, named):
     period = stats.period_of(words, TODAY)
@@ -38,6 +42,8 @@ def test_periods_in_words(words, start, end, named):
 def test_words_that_are_no_period_are_refused_plainly():
     with pytest.raises(StoreError, match="is not a period I know"):
         stats.period_of("around the holidays", TODAY)
+    with pytest.raises(StoreError, match="is not a day of the calendar"):
+        stats.period_of("february 30th 2022", TODAY)
 
 
 async def test_counts_per_store(database, sql):

@@ -13,13 +13,19 @@ the most of the clerk's other words; whatever it cannot take is named in the ans
 
 A bare id ("#11") fills the id parameter the chosen function requires (a rental's, or the
 customer's). A "how many" weighs what it counts ("how many active customers": not a function
-of rentals), and everyday verbs of takings ("how much did we take last month") ask for revenue.
+of rentals), and everyday verbs of takings ("how much did we take last month", "what came in on
+July 20th") ask for revenue. A first name said alone is a customer's when the words ask what
+the functions of one customer answer ("Deborah's balance"); money a customer handed over
+("given us", "forked out", "spent with us") asks for their payments; money said of returning
+late ("a buck a day") and suppositions about returning ("what if they never bring it back?")
+ask for the fee rule; a period said with a ranking ("most rented films last month") is only
+answered by a function that takes the period.
 
 Adding a read function therefore needs no change here, as long as its parameters are named
 the way the store names things.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.offline import quantities as q
@@ -54,7 +60,9 @@ SYNONYMS = {
     "shelf": ("stock", "shelf"), "available": ("stock", "shelf"), "availability": ("stock",),
     "copy": ("copi", "stock"), "copi": ("copi", "stock"), "carry": ("stock",),
     "inventory": ("stock",), "instock": ("stock",),
-    "movie": ("film",), "dvd": ("film",), "flick": ("film",), "picture": ("film",),
+    "movie": ("film",), "movies": ("film",), "movy": ("film",), "dvd": ("film",),
+    "titles": ("film",), "titl": ("film",),
+    "flick": ("film",), "picture": ("film",),
     "client": ("customer",), "member": ("customer",), "account": ("customer",),
     "history": ("history",), "ever": ("history",), "past": ("history",),
     "info": ("detail", "everyth"), "information": ("detail", "everyth"),
@@ -117,15 +125,20 @@ class Read:
     unused: tuple[str, ...] = ()  # the clerk's words no parameter could take
     focus: tuple[str, ...] = ()  # cue words, to put the field asked about first
     asked: bool = False  # the clerk's words name what the function does ("overdue")
+    missing: tuple[str, ...] = ()  # required parameters nothing said fills: asked back
+    question: str = ""  # the question back for what is missing
 
 
 # --- reading values ---------------------------------------------------------------------
 
 
 def values_of(m: Mentions, state: DialogueState, lexicon: Lexicon,
-              vocabulary: frozenset[str] = frozenset()) -> list[Value]:
+              vocabulary: frozenset[str] = frozenset(),
+              about_one_customer: frozenset[str] = frozenset()) -> list[Value]:
     """What the message says that parameters may take, with references resolved.
-    `vocabulary`: the functions' own words, which are never taken for a name."""
+    `vocabulary`: the functions' own words, which are never taken for a name;
+    `about_one_customer`: the words of what the functions of one customer answer ("balance",
+    "payment"), which make a first name said on its own a customer's ("Deborah's balance")."""
     values: list[Value] = []
     film = film_named(m, lexicon)
     customer = customer_named(m, lexicon)
@@ -143,7 +156,9 @@ def values_of(m: Mentions, state: DialogueState, lexicon: Lexicon,
     if film is None and says_film_pronoun(m) and state.film:
         film = film_of_state(state)
     if customer is None and _says_person(m, state):
-        customer = customer_of_state(state) or CustomerRef()  # none yet: ask which
+        customer = customer_of_state(state)
+        if customer is None and not (m.rental_ids or listed and listed[0] == "rentals"):
+            customer = CustomerRef()  # none yet: ask which (with a rental: its customer)
     if film is not None:
         values.append(Value("film", film, film.title or f"film {film.film_id}"))
     elif m.title_words and _about_films(m):
@@ -157,7 +172,8 @@ def values_of(m: Mentions, state: DialogueState, lexicon: Lexicon,
     if customer is not None:
         values.append(Value("customer", customer, customer.name or customer.query or "them"))
     elif (names := [w for w in m.name_words if not _function_word(w, vocabulary)]) and (
-            _about_customers(m) or _only_names(m)):  # "per day late" is not COURTNEY DAY
+            _about_customers(m) or _only_names(m) or m.possessive & m.loose
+            or cue_stems(m).keys() & about_one_customer):  # "per day late": not COURTNEY DAY
         words = " ".join(names)
         values.append(Value("customer", CustomerRef(query=words), words, strong=False))
     for actor in m.actors[:1]:
@@ -188,8 +204,12 @@ def values_of(m: Mentions, state: DialogueState, lexicon: Lexicon,
         values.append(Value("limit", m.limit, str(m.limit), strong=False))
     if m.page:
         values.append(Value("page", m.page, f"page {m.page}"))
-    if m.period:  # weak: "today" in "can they grab it today?" is no request for figures
-        values.append(Value("period", m.period, m.period, strong=False))
+    if m.period:  # weak: "today" in "can they grab it today?" is no request for figures;
+        # strong with a ranking by rentals or money ("most rented films last month"): only a
+        # function that takes the period answers it (all of time, any function answers)
+        ranking = m.order is not None and m.order.quantity in (q.POPULARITY, q.REVENUE)
+        values.append(Value("period", m.period, m.period,
+                            strong=ranking and m.period != "all time"))
     if not values and not (m.name_words or m.title_words):
         values.extend(_unknown_name(m, vocabulary))
     return values
@@ -245,7 +265,19 @@ _REQUEST_WORDS = (t.CUSTOMER_WORDS | t.RENT_VERBS | t.RENTING_WORDS | t.STOCK_WO
 
 def _asks_for_a_film(m: Mentions) -> bool:
     return m.has_any(t.STOCK_WORDS | t.RENT_VERBS | {"have", "got"}) and \
-        m.first_word() not in ("how", "why", "when", "where")
+        m.first_word() not in ("how", "why", "when", "where") and not _counts_films(m)
+
+
+def _counts_films(m: Mentions) -> bool:
+    """A count of films in general ("the total number of films we have on file", "how many
+    movies do we have"): no one title is asked for."""
+    free = m.free()
+    for i, word in enumerate(free[:-1]):
+        if word in ("many", "of") and i > 0 and free[i - 1] in ("how", "number", "count",
+                                                                 "total"):
+            later = [w for w in free[i + 1:i + 3] if w not in t.STOP]
+            return bool(later) and later[0] in t.FILM_WORDS
+    return False
 
 
 def _function_word(word: str, vocabulary: frozenset[str]) -> bool:
@@ -271,12 +303,21 @@ def _name_phrase(m: Mentions, vocabulary: frozenset[str] = frozenset()) -> list[
     return words
 
 
+def _after_article(m: Mentions, word: str) -> bool:
+    """The word comes after an article or a quantifier ("a cap", "the limit", "any cap"),
+    as a person's name never does."""
+    return any(m.words[i - 1] in ("a", "an", "the", "any", "some", "no", "every", "each")
+               for i, w in enumerate(m.words) if w == word and i > 0)
+
+
 def _unknown_name(m: Mentions, vocabulary: frozenset[str]) -> list[Value]:
     """A name the store doesn't know, in a request about customers or films: the lookup
     then says that no one matches ("what is Zebulon Quux renting?"), or that the store
     doesn't carry the film and which titles are closest ("do you have The Godfather?")."""
     words = _name_phrase(m, vocabulary)
     name = " ".join(words)
+    if words and _after_article(m, words[0]):
+        return []  # "is there a cap on late charges?": a thing, not a person's name
     # A person's name has none of the functions' own words ("how do late fees work?"), and a
     # guess counts less than what a function's own words point at.
     plain = not any(_function_word(w, vocabulary) for w in words)
@@ -423,6 +464,14 @@ def cue_stems(m: Mentions) -> Cues:
     for position, word in enumerate(free):
         if word == "about" and position > 0 and free[position - 1] in ("what", "how"):
             continue  # "what about store 2?": the request before, changed
+        if word in t.PAID_PARTICLES and position > 0 and free[position - 1] in t.PAID_VERBS:
+            continue  # "forked out", "coughed up": the verb says it, not "out" (rentals out)
+        if word in t.FEE_WORDS:
+            found["fee"] = 1.0  # "fines", "charges", "penalty": a fee
+        if word in t.OVERDUE_WORDS and free[position + 1:position + 2] and \
+                free[position + 1] in t.FEE_WORDS:
+            found["late"] = max(found.get("late", 0), 1.0)  # "overdue fines": late fees,
+            continue  # not overdue rentals
         s = stem(word)
         for meant in SYNONYMS.get(word, ()) + SYNONYMS.get(s, ()):
             found.setdefault(meant, 0.6)
@@ -431,20 +480,35 @@ def cue_stems(m: Mentions) -> Cues:
     if m.phrase("who", "is", "in") or m.phrase("who", "in") or m.phrase("whos", "in"):
         found["actor"] = 1.0
     if m.phrase("how", "many") or _says_number_of(free):
+        found[ASKS_COUNT] = 0.0  # what kind of figure is asked, for the answer to lead with
         found["count"] = 1.0  # "number of customers at store 2", "# of rentals out"
         for part in ("number", stem("total")):  # "the total number of": part of the count
             found.pop(part, None)
         counted = _counted(free)
         if counted:
             found[COUNTED + counted] = 0.0
+    if m.phrase("how", "much"):
+        found[ASKS_AMOUNT] = 0.0
     if _says_money_taken(m, free):
         found["revenue"] = 1.0  # "how much did we take last month", "what did we bring in"
+    if _says_paid(m, free):
+        found["payment"] = 1.0  # "how much has she given us", "what has he forked out"
+        if ASKS_COUNT not in found:
+            found[ASKS_AMOUNT] = 0.0  # what was handed over: an amount
+    if m.ordinal == -1 or m.has("latest", "newest", "recent"):
+        found.setdefault("latest", 0.0)  # "when did she last pay?": the newest of a list
+    if m.fees:
+        found["fee"] = 1.0  # "a buck a day": the late fee
+        found.setdefault("late", 0.6)
+    if _supposes_a_return(m, free):
+        found["rule"] = 1.0  # "what if someone never returns it?": the rule, not a record
     if m.order and m.order.quantity in (q.REVENUE, q.POPULARITY) and "who" in free:
         found.setdefault("customer", 0.6)  # "who spent the most": a person, a customer
     return found
 
 
 COUNTED = "counted:"  # a cue naming what a "how many" counts: "counted:customer"
+ASKS_COUNT, ASKS_AMOUNT = "asks:count", "asks:amount"  # "how many", "how much" (weightless)
 # What can be counted, by the function names' stems: customers, or rentals (a film, a DVD or
 # a copy counted is one out, one rented).
 _COUNTED_KINDS = {"customer": "customer", "rental": "rental", "film": "rental"}
@@ -470,7 +534,32 @@ _MONEY_VERBS = frozenset({
     "take", "took", "taken", "taking", "make", "made", "making", "earn", "earned", "earning",
     "gross", "grossed", "bring", "brought", "bringing", "pull", "pulled", "rake", "raked",
     "clear", "cleared", "net", "netted", "do", "did", "sell", "sold", "bank", "banked",
+    "come", "came", "coming", "comes",
 })
+
+
+def _says_paid(m: Mentions, free: list[str]) -> bool:
+    """Money a customer handed over, in everyday verbs: "how much money has Austin given us",
+    "what has she forked out", "the total he has spent with us"."""
+    someone = (m.customers or m.customer_ids or m.emails or m.name_words or m.name_query
+               or says_customer_pronoun(m))
+    return bool(someone) and m.has_any(t.PAID_VERBS)
+
+
+_KEEPING = frozenset({"keep", "keeps", "kept", "keeping", "hang", "hangs", "hanging", "hold",
+                      "holds", "holding", "never", "lose", "loses", "lost"})
+
+
+def _supposes_a_return(m: Mentions, free: list[str]) -> bool:
+    """A supposition about returning, keeping or paying late ("what if someone never returns
+    it?", "if somebody hangs on to a dvd for ages, ...?") asks for the store's rule, when no
+    record (a film, a customer, a rental) is named."""
+    if not m.has_any(t.SUPPOSE_WORDS) and not m.phrase("what", "happens"):
+        return False
+    returning = m.has_any(t.FEE_WORDS | _KEEPING | {"late", "overdue"}) or bool(m.fees) or \
+        m.says_return()
+    named = m.films or m.customers or m.customer_ids or m.rental_ids or m.emails
+    return returning and not named
 
 
 def _says_number_of(free: list[str]) -> bool:
@@ -497,6 +586,8 @@ def _says_money_taken(m: Mentions, free: list[str]) -> bool:
     if verb in ("bring", "brought", "bringing", "pull", "pulled", "rake", "raked") and not (
             m.has("in") or m.period is not None):
         return False  # "bring back" is a return
+    if verb in ("come", "came", "coming", "comes") and not m.has("in"):
+        return False  # "what came in on July 20th": takings; "came back": a return
     return ours and (how_much or m.has("what") or m.period is not None)
 
 
@@ -523,9 +614,11 @@ def fits(tools: list[Tool], values: list[Value], cues: Cues,
               for c in cues}
     ranked = [(_fit(tool, values, cues, spread, known), position)
               for position, tool in enumerate(reads)]
-    # A tie: the lookup of the thing said ("customer 500": who that is), then the simplest.
-    ranked.sort(key=lambda cp: (-cp[0].score, not cp[0].tool.noun, len(cp[0].tool.params),
-                                cp[1]))
+    # A tie: the lookup of the thing said ("customer 500": who that is), then the simplest;
+    # but a figure asked ("how much has she given us?") is never what a lookup answers.
+    figure = ASKS_AMOUNT in cues or ASKS_COUNT in cues
+    ranked.sort(key=lambda cp: (-cp[0].score, bool(cp[0].tool.noun) == figure,
+                                len(cp[0].tool.params), cp[1]))
     return [choice for choice, _ in ranked]
 
 
@@ -555,8 +648,11 @@ def _fit(tool: Tool, values: list[Value], cues: Cues, spread: dict,
     chosen = choices(tool, cues, args)
     args.update(switched | chosen)
     score += len(switched) + (0.5 * len(chosen) if _asked_beyond(tool, cues, chosen) else 0)
-    score += sum(3.0 if v.strong else 1.0 for v in used)
-    score -= sum(4.0 if v.strong else 0.5 for v in unused)
+    # All of time restricts nothing: a function without a period answers for all of time too
+    # ("the most rented film overall"), so it counts neither for nor against a function.
+    used_, unused_ = ([v for v in vs if not _all_time(v)] for vs in (used, unused))
+    score += sum(3.0 if v.strong else 1.0 for v in used_)
+    score -= sum(4.0 if v.strong else 0.5 for v in unused_)
     for c, weight in cues.items():
         if spread.get(c):
             if c in tool.name_stems:
@@ -570,13 +666,17 @@ def _fit(tool: Tool, values: list[Value], cues: Cues, spread: dict,
     counted = next((c.removeprefix(COUNTED) for c in cues if c.startswith(COUNTED)), None)
     named = {_COUNTED_KINDS[s] for s in tool.name_stems if s in _COUNTED_KINDS}
     if counted and named and counted not in named:
-        score -= 1.5  # "how many customers": not a function of rentals or films
+        score -= 3.0  # "how many (active) customers": no function of rentals or films
     if tool.noun and not tool.required:
         score -= 1.0
     return Choice(tool, score, args, used, unused, customer, film)
 
 
 _ENTITY_STEMS = {"customer", "film", "actor", "rental", "store"}
+
+
+def _all_time(value: Value) -> bool:
+    return value.kind == "period" and value.value == "all time"
 
 
 def _asked_beyond(tool: Tool, cues: Cues, chosen: dict) -> bool:
@@ -615,11 +715,19 @@ def vocabulary(tools: list[Tool]) -> frozenset[str]:
     return frozenset(s for tool in tools for s in tool.name_stems | tool.text_stems)
 
 
+def about_one_customer(tools: list[Tool]) -> frozenset[str]:
+    """What the read functions that require a customer's id are named for ("balance",
+    "payment"), beyond the things they are about."""
+    return frozenset(s for tool in tools if not tool.writes and tool.param("customer_id")
+                     and tool.param("customer_id").required for s in tool.name_stems
+                     ) - _ENTITY_STEMS
+
+
 def plan_read(m: Mentions, state: DialogueState, lexicon: Lexicon,
               tools: list[Tool]) -> tuple[Read | None, list[Value]] | None:
     """The read this message asks for and the values it uses; None when it asks for none of
     the functions; (None, values) when it asks what none of them answers."""
-    values = values_of(m, state, lexicon, vocabulary(tools))
+    values = values_of(m, state, lexicon, vocabulary(tools), about_one_customer(tools))
     cues = cue_stems(m)
     choice = choose(tools, values, cues)
     if choice is None:
@@ -638,4 +746,31 @@ def plan_read(m: Mentions, state: DialogueState, lexicon: Lexicon,
     read = Read(choice.tool.name, choice.args, film=choice.film, customer=choice.customer,
                 unused=tuple(v.text for v in choice.unused if v.strong), focus=focus,
                 asked=asked)
-    return read, choice.used
+    return completed(read, choice.tool), choice.used
+
+
+def completed(read: Read, tool: Tool) -> Read:
+    """The read with what it still lacks to be called, and the question that asks for it."""
+    lacking = missing(tool, read.args, read.customer, read.film)
+    question = " ".join(question_for(tool, name) for name in lacking)
+    return replace(read, missing=lacking, question=question)
+
+
+def missing(tool: Tool, args: dict, customer: str | None = None,
+            film: bool = False) -> tuple[str, ...]:
+    """The required parameters the arguments leave empty (the customer's and the film's are
+    filled when the plan runs)."""
+    filled = set(args) | ({customer} if customer else set()) | (
+        {"title", "film_id"} if film else set())
+    return tuple(p.name for p in tool.required if p.name not in filled)
+
+
+def question_for(tool: Tool, name: str) -> str:
+    """A question back for a required parameter nothing said fills, from its declaration:
+    "What to rank: films, categories, actors or customers?"."""
+    param = tool.param(name)
+    what = (param.description if param and param.description else name.replace("_", " "))
+    options = list(param.enum) if param else []
+    if len(options) > 1:
+        return f"{what.rstrip('.?')}: {', '.join(options[:-1])} or {options[-1]}?"
+    return f"{what.rstrip('.?')}?"

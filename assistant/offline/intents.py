@@ -1,11 +1,16 @@
 """What the clerk wants: small talk, one of the two writes, a read, or something general.
 
 Writes come first and need the clerk's own words ("rent", "return" as a request, not in a
-question). Reads are planned from the functions' declarations (offline.engine), or continue
-the last read ("the next ones", "just the PG ones", "and by rentals?", "what about store 2?",
-"and the month before?", "what about june?"); what is left is general (for the LLMAgent) or
-not understood. "Of all time" and "ever" are general knowledge only when nothing of the
-store's own figures (rentals, customers, categories, money taken, a ranking) is said with them.
+question: "Rental 5 hasn't been brought back. How much is the fee?" asks a figure, and no
+sentence of a write request is a question). Reads are planned from the functions' declarations
+(offline.engine), or continue the last read ("the next ones", "just the PG ones", "and by
+rentals?", "what about store 2?", "and the month before?", "what about june?"); either is then
+completed from the conversation: a month or day without its year takes the year talked about,
+and a required argument nothing said fills is the last call's of the same function, or asked
+for (never a call without it). What is left is general (for the LLMAgent: arithmetic at the
+counter too, "15% off 4.99", "change from a twenty") or not understood. "Of all time" and
+"ever" are general knowledge only when nothing of the store's own figures (rentals, customers,
+categories, money taken, a ranking) is said with them.
 """
 
 import re
@@ -57,19 +62,47 @@ def classify(m: Mentions, state: DialogueState, lexicon: Lexicon, tools: list[To
         return state.last
     follow = _continued(m, state, lexicon, tools)
     if follow is not None:
-        return follow
+        return _in_context(follow, state, tools)
     planned = engine.plan_read(m, state, lexicon, tools)
     if planned is not None and planned[0] is None:
         return Intent("cannot", understood=engine.understood(planned[1]))
     if planned is not None and (planned[0].asked or any(v.strong or v.guess for v in planned[1])
                                 or not _general(m, loose=True)):
-        return _read_intent(*planned)  # not "how do I travel to Paris?" (PARIS WEEKEND)
+        # not "how do I travel to Paris?" (PARIS WEEKEND)
+        return _in_context(_read_intent(*planned), state, tools)
     values = engine.values_of(m, state, lexicon, engine.vocabulary(tools))
     if any(v.strong for v in values):  # a store question no offered function answers
         return Intent("store", understood=engine.understood(values))
     if _general(m, loose=True):
         return Intent("general")
     return Intent("unknown", understood=engine.understood(values))
+
+
+_YEAR = re.compile(r"\b(?:19|20)[0-9][0-9]\b")
+_MONTH_NAME = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b")
+
+
+def _in_context(intent: Intent, state: DialogueState, tools: list[Tool]) -> Intent:
+    """A read completed from the conversation: a month or a day said without its year is of
+    the year of the period talked about ("revenue by store in July 2022" ... "same for
+    june?"), and the required arguments nothing said fills are those of the same function's
+    last call ("top films by rentals in 2022" ... "now rank them by revenue"); what is still
+    missing is asked for."""
+    read = intent.read
+    tool = next((x for x in tools if x.name == read.tool), None)
+    if tool is None:
+        return intent
+    args = dict(read.args)
+    last = state.last.read if state.last is not None and state.last.kind == "read" else None
+    said = args.get("period")
+    before = (last.args.get("period") or "") if last else ""
+    if isinstance(said, str) and _MONTH_NAME.search(said.lower()) and not _YEAR.search(said) \
+            and _YEAR.search(before):
+        args["period"] = f"{said} {_YEAR.search(before).group(0)}"
+    if last is not None and last.tool == read.tool:
+        lacking = engine.missing(tool, args, read.customer, read.film)
+        args.update({k: last.args[k] for k in lacking if k in last.args})
+    return replace(intent, read=engine.completed(replace(read, args=args), tool))
 
 
 def _read_intent(read: Read, used: list[engine.Value]) -> Intent:
@@ -124,7 +157,8 @@ def _continued(m: Mentions, state: DialogueState, lexicon: Lexicon,
             not free or free[0] not in _CONTINUING and not entity_only(m)
             and not _LAST_ONES & set(free)):
         return None
-    if free and engine.cue_stems(m).keys() & {s for x in tools for s in x.name_stems}:
+    others = {s for x in tools if x.name != tool.name for s in x.name_stems} - tool.name_stems
+    if free and engine.cue_stems(m).keys() & others:
         return None  # it says what it wants ("and what has he rented before?"): a new read
     given = [engine.fill(tool, v) for v in values]
     if not (values or period or options) or any(g is None for g in given):
@@ -173,7 +207,8 @@ def _changed_period(m: Mentions, args: dict, tool: Tool) -> str | None:
     if m.month and m.period is None and not m.customers:
         year = re.search(r"\b(?:19|20)\d\d\b", args["period"])
         return f"{m.month} {year.group(0)}" if year else m.month
-    return None
+    return None  # a period said in full, or with a month and no year ("same for june?"),
+    # is the period said (offline.intents._in_context gives it the year talked about)
 
 
 def _small_talk(m: Mentions) -> str | None:
@@ -210,8 +245,24 @@ def _wants_return(m: Mentions, customer: CustomerRef | None) -> bool:
 
 def _asks_or_supposes(m: Mentions) -> bool:
     """A question or a supposition, not a request: "what did she rent?", "what if I return
-    it late?", "should I rent it to her?"."""
-    return m.first_word(everything=True) in _QUESTION_STARTS or m.has("if")
+    it late?", "should I rent it to her?"; or a question for a figure in any of its sentences
+    ("Rental 5 still hasn't been brought back. How much is the late fee?", "paying with a
+    twenty, how much change do I hand back?"): "brought back" there is what happened, not a
+    request to return it."""
+    if m.first_word(everything=True) in _QUESTION_STARTS or m.has("if"):
+        return True
+    if m.phrase("how", "much") or m.phrase("how", "many") or m.phrase("how", "long"):
+        return True
+    for sentence in _SENTENCE.split(m.message):
+        words = [w for w in t.chat_tokens(sentence) if w not in _LEAD_FILLER]
+        if words and words[0] in _QUESTION_STARTS - {"did", "does", "do", "has", "have"}:
+            return True
+    return False
+
+
+_SENTENCE = re.compile(r"[.!?;,:]+(?:\s|$)|\s[-\u2013\u2014]+\s")
+_LEAD_FILLER = frozenset({"please", "hey", "so", "ok", "okay", "and", "but", "oh", "well",
+                          "also", "then", "now", "quick", "q"})
 
 
 def _wants_rent(m: Mentions, customer: CustomerRef | None) -> bool:
@@ -307,7 +358,7 @@ def _store_values(m: Mentions) -> bool:
 
 _OPERATORS = {"+", "-", "*", "/", "x", "times", "plus", "minus", "divided", "multiplied", "add",
               "subtract", "percent", "of", "and", "by", "change", "sum", "tip", "split",
-              "altogether"}
+              "altogether", "off", "discount", "discounted", "tax", "vat", "tips"}
 
 
 def _arithmetic(m: Mentions) -> bool:
@@ -316,6 +367,8 @@ def _arithmetic(m: Mentions) -> bool:
     numbers = [w for w in m.words if w.lstrip("$").replace(".", "", 1).isdigit()
                or w in t.NUMBER_WORDS]
     operators = set(m.words) & (_OPERATORS - {"of", "and", "by"})
+    if any(w.startswith("$") or "." in w for w in numbers):  # money: "2 rentals at 2.99 each"
+        operators |= set(m.words) & {"each", "apiece"}
     if len(numbers) >= 2 and operators and not _store_values(m):
         return True
     units = {"minutes", "hours", "seconds", "days", "weeks", "months", "years"}

@@ -6,9 +6,10 @@ cue words that remain ("rent", "in stock", "overdue") say what the clerk wants d
 Chat shorthand is spelled out first ("rn", "atm", "pls", "rev", "cust", "$$": offline.text),
 so it is never taken for a name. Ids come labelled ("customer no. 11", "cust #11", "rental
 16050") or bare ("#11": the id of whatever the request is about). Periods are said in words
-("May 2022", "last month", "of all time"), moved ("the month before"), or as a year said with
-rentals or money ("most rented films 2022": rented in 2022, not released then); a store id is
-one of the store's, or small ("store 2022" is a year).
+("May 2022", "July 20th", "last month", "of all time"), moved ("the month before"), or as a
+year said with rentals or money ("most rented films 2022": rented in 2022, not released then);
+a store id is one of the store's, or small ("store 2022" is a year). Money said of returning
+late ("a buck a day") is the late fee, not a film's price.
 """
 
 import re
@@ -31,7 +32,13 @@ _PEOPLE = t.CUSTOMER_WORDS | {"someone", "somebody", "anyone", "person", "guy", 
 _MONTH = ("january|february|march|april|may|june|july|august|september|october|november|"
           "december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
 _COUNTS = r"\d+|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|ninety"
+_DAY = r"(?:[1-9]|0[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)?"
+_ORDINAL_DAY = r"(?:[1-9]|0[1-9]|[12][0-9]|3[01])(?:st|nd|rd|th)"
+_YEAR = r"(?:19|20)[0-9][0-9]"
 _PERIODS = [re.compile(p) for p in (
+    # one day: "july 20th 2022", "nov 11", "the 20th of july", "20 july 2022"
+    rf"\b(?:{_MONTH}) {_DAY}(?: {_YEAR})?\b",
+    rf"\b(?:the )?{_ORDINAL_DAY} (?:of )?(?:{_MONTH})(?: {_YEAR})?\b",  # not "top 10 june"
     rf"\b(?:the )?(?:last|past|previous) (?:{_COUNTS}) (?:days?|weeks?|months?|years?)\b",
     r"\b(?:this|last|past|previous) (?:week|month|year)\b",
     r"\b(?:today|yesterday)\b",
@@ -39,6 +46,11 @@ _PERIODS = [re.compile(p) for p in (
     rf"\b(?:in|for|during|of) (?:{_MONTH})\b",
 )]
 
+# Words after a number that make it a quantity, not an id ("a film 3 days late").
+_UNITS_AFTER = {"day", "days", "week", "weeks", "month", "months", "year", "years", "hour",
+                "hours", "minute", "minutes", "mins", "min", "dollars", "dollar", "bucks", "buck",
+                "cents", "times", "percent", "nights", "night"}
+_POSSESSIVE = re.compile(r"\b([a-z]+)['\u2019]s\b")  # "deborah's balance"
 _UNIT = r"(?P<unit>day|week|month|year)"
 _STEPS = {"before": -1, "prior": -1, "earlier": -1, "previous": -1, "preceding": -1,
           "after": 1, "later": 1, "next": 1, "following": 1}
@@ -83,19 +95,23 @@ class Mentions:
     name_words: list[str] = field(default_factory=list)  # first or last names on their own
     title_words: list[str] = field(default_factory=list)  # title words on their own
     loose: set[str] = field(default_factory=set)  # words of name_words and title_words
+    possessive: set[str] = field(default_factory=set)  # words said with 's: "Deborah's"
+    fees: list[Bound] = field(default_factory=list)  # money said of late fees: "a buck a day"
     used: set[int] = field(default_factory=set)  # positions taken by the above
 
     @classmethod
     def read(cls, message: str, lexicon: Lexicon) -> "Mentions":
         emails = t.EMAIL.findall(message)
         rest = t.EMAIL.sub(" ", message)
-        m = cls(message=message, words=t.chat_tokens(rest), emails=emails)
+        m = cls(message=message, words=t.chat_tokens(rest), emails=emails,
+                possessive=set(_POSSESSIVE.findall(t.EMAIL.sub(" ", message.lower()))))
         m._names(lexicon)
         m._labelled_numbers(lexicon)
         m._paging()
         m._period()
         m._quantities()
         m._year_as_period()
+        m._fee_amounts()
         m._ratings(rest)
         m._category(lexicon)
         m._language_and_feature(lexicon)
@@ -127,6 +143,14 @@ class Mentions:
         words = self.words if everything else self.free()
         words = [w for w in words if w not in ("please", "hey", "so", "ok", "okay", "and")]
         return words[0] if words else ""
+
+    def says_return(self) -> bool:
+        """Returning said in any words: "returns", "checked in", "brings a dvd back"."""
+        if self.has_any(t.RETURN_WORDS) or any(self.phrase(*p) for p in t.RETURN_PHRASES):
+            return True
+        free = self.free()
+        return any(w in t.RETURN_VERBS and "back" in free[i + 1:i + 5]
+                   for i, w in enumerate(free))
 
     def rest(self) -> list[str]:
         """Free words that carry meaning: not everyday words, not numbers."""
@@ -168,8 +192,8 @@ class Mentions:
             number, end = _number_at(w, i + 1)
             if number is None and i + 1 < len(w) and w[i + 1] in _ID_MARKS:
                 number, end = _number_at(w, i + 2)
-            if number is None:
-                continue
+            if number is None or (end < len(w) and w[end] in _UNITS_AFTER):
+                continue  # "a film 3 days late": a length of time, not film 3
             target = {"customer": self.customer_ids, "client": self.customer_ids,
                       "member": self.customer_ids, "account": self.customer_ids,
                       "rental": self.rental_ids, "film": self.film_ids,
@@ -258,6 +282,23 @@ class Mentions:
             self.bounds.remove(bound)
             self.period = str(bound.low)
             return
+
+    def _fee_amounts(self) -> None:
+        """Money said of returning late is the late fee, not a film's price: "do they keep
+        paying a buck a day forever?", "is it $1 per day late?", "more than $5 in fines"."""
+        if self.has("price", "priced", "prices", "rate", "rates", "costing"):
+            return  # "films that rent for $1 a day": a price after all
+        for bound in [b for b in self.bounds if b.quantity == q.MONEY]:
+            end = max(bound.positions) + 1
+            after = self.words[end:end + 2]
+            per_day = after[:1] == ["daily"] or (len(after) == 2 and after[0] in (
+                "a", "per", "each", "every", "an") and after[1] in ("day", "night", "week"))
+            late = self.has_any(t.FEE_WORDS | {"late", "overdue", "lateness"})
+            if per_day or late or self.says_return():
+                self.bounds.remove(bound)
+                self.fees.append(bound)
+                if per_day:
+                    self._take(end, end + 1)
 
     def _quantities(self) -> None:
         self.bounds = q.bounds(self.words, self.used)

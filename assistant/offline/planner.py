@@ -99,6 +99,8 @@ def _read(intent: Intent, work: Work) -> Reply:
     call the function, and answer from its result, naming what it could not use."""
     read = intent.read
     args = dict(read.args)
+    if read.missing:  # never a call without what it requires: ask for it
+        return Reply(read.question or f"I need to know {', '.join(read.missing)} for that.")
     if read.film:
         if intent.film is None or intent.film.choices:
             return _ask_film(intent, "do you mean")

@@ -10,7 +10,7 @@ moved by months or years ("the month before" July 2022 is June 2022).
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from assistant.offline.text import UNITS, number_at
@@ -298,9 +298,17 @@ _MONTHS = ["january", "february", "march", "april", "may", "june", "july", "augu
 
 def shifted(period: str, unit: str, step: int, today: date) -> str | None:
     """A period in words moved by whole months or years ("the month before" July 2022 is
-    June 2022; "the year before" 2022 is 2021), in words again; None when it cannot be."""
-    words = re.sub(r"^(?:in|for|during|over|of) ", "", " ".join(period.lower().split()))
+    June 2022; "the year before" 2022 is 2021), or a day by days ("the day before" July 20th
+    2022 is July 19 2022), in words again; None when it cannot be."""
+    words = re.sub(r"^(?:in|for|during|over|of|on) ", "", " ".join(period.lower().split()))
     month = year = None
+    if day := _day(words, today):  # "the day before" July 20th 2022 is July 19th 2022
+        if unit in ("day", "week"):
+            day += timedelta(days=step * (7 if unit == "week" else 1))
+        else:
+            total = day.year * 12 + day.month - 1 + (step if unit == "month" else 12 * step)
+            day = day.replace(year=total // 12, month=total % 12 + 1, day=min(day.day, 28))
+        return f"{_MONTHS[day.month - 1].title()} {day.day} {day.year}"
     if match := re.fullmatch(r"([a-z]+)(?: (\d{4}))?", words):
         name = next((m for m in _MONTHS if match.group(1) in (m, m[:3], m[:4])), None)
         if name:
@@ -321,6 +329,21 @@ def shifted(period: str, unit: str, step: int, today: date) -> str | None:
         return None
     total = year * 12 + month - 1 + (step if unit == "month" else 12 * step)
     return f"{_MONTHS[total % 12].title()} {total // 12}"
+
+
+def _day(words: str, today: date) -> date | None:
+    """One day in words: "july 20th 2022", "the 20th of july", "nov 11" (this year)."""
+    words = " ".join(re.findall(r"[a-z0-9]+", words))
+    match = (re.fullmatch(r"(?P<m>[a-z]+) (?P<d>\d{1,2})(?:st|nd|rd|th)?(?: (?P<y>\d{4}))?", words)
+             or re.fullmatch(r"(?:the )?(?P<d>\d{1,2})(?:st|nd|rd|th)? (?:of )?(?P<m>[a-z]+)"
+                             r"(?: (?P<y>\d{4}))?", words))
+    name = match and next((m for m in _MONTHS if match["m"] in (m, m[:3], m[:4])), None)
+    if not name:
+        return None
+    try:
+        return date(int(match["y"] or today.year), _MONTHS.index(name) + 1, int(match["d"]))
+    except ValueError:
+        return None
 
 
 # --- orders ----------------------------------------------------------------------------------
@@ -363,6 +386,9 @@ def _measure(words: list[str], taken: set[int]) -> Order | None:
         after = words[i + 1] if i + 1 < len(words) else ""
         if word == "by" and after in _REVENUE_WORDS:
             return Order(REVENUE, True, (i, i + 1), f"by {after}")
+        counted = _counted_rentals(words, i)
+        if counted:  # "by number of rentals", "by the count of rentals", "by rental count"
+            return Order(POPULARITY, True, tuple(range(i, counted)), " ".join(words[i:counted]))
         third = words[i + 2] if i + 2 < len(words) else ""
         if word == "by" and after in ("amount", "total", "sum", "money") and \
                 third in _REVENUE_VERBS:  # "by amount paid", "by total spent"
@@ -377,6 +403,27 @@ def _measure(words: list[str], taken: set[int]) -> Order | None:
                 end = words.index(rest[0], i + 1) + 1  # the verb is left to say what is done
                 return Order(quantity, rest[0] == "most", tuple(range(i + 1, end)),
                              " ".join(words[i:end]))
+    return None
+
+
+_COUNT_WORDS = {"number", "count", "no", "num", "total", "amount"}
+_RENTAL_NOUNS = {"rentals", "rental", "rents", "loans", "checkouts"}
+
+
+def _counted_rentals(words: list[str], i: int) -> int | None:
+    """After "by": a count of rentals ("number of rentals", "the rental count"); where the
+    words end, or None."""
+    if words[i] != "by":
+        return None
+    j = i + 1
+    while j < len(words) and words[j] in ("the", "a", "total"):
+        j += 1
+    rest = words[j:j + 3]
+    if rest[:1] and rest[0] in _COUNT_WORDS:
+        k = j + 2 if rest[1:2] == ["of"] else j + 1
+        return k + 1 if k < len(words) and words[k] in _RENTAL_NOUNS else None
+    if rest[:1] and rest[0] in ("rental", "rentals") and rest[1:2] and rest[1] in _COUNT_WORDS:
+        return j + 2
     return None
 
 

@@ -4,8 +4,12 @@ A result is recognised by its fields, never by the function's name: a page of fi
 (`films`, `total`), titles looked up (`closest`), an actor (`actors`), one film (`film`,
 with `stores` for stock), a customer and their rentals, a list of rentals (`rentals`,
 `total`), one rental, an error, several matches to choose from. Anything else is shown as
-its fields. The function's name only says what was listed ("overdue rentals"). A "how many"
-answered by rows of counts (each store's) states their total first.
+its fields. The function's name only says what was listed ("overdue rentals"). The figure a
+question asks comes first, in a sentence: the field its words name (the amount for a "how
+much", the count for a "how many"), the newest record of a list for "the last payment", a
+series' total, a ranking's first. A "how many" answered by rows of counts (each store's)
+states their total first, unless the result has the whole figure itself (the catalogue's
+films: a film at both stores is one film).
 """
 
 import re
@@ -33,6 +37,8 @@ def answer(function: str, args: dict, data: dict, focus: tuple[str, ...] = ()) -
     if isinstance(data.get("customer"), dict):
         rest = {k: v for k, v in data.items() if k != "customer"}
         head = answers.customer(data["customer"])
+        lead = _headline(rest, focus, data["customer"].get("name") or "")
+        head = f"{lead}\n\n{head}" if lead else head
         return f"{head}\n{_fields(rest)}" if rest else head
     if isinstance(data.get("rentals"), list):
         return _rentals(function, data)
@@ -40,22 +46,46 @@ def answer(function: str, args: dict, data: dict, focus: tuple[str, ...] = ()) -
         return answers.rental(data["rental"])
     if isinstance(data.get("rows"), list) and "title" in data:
         return _chart(data)
-    return _fields(data, focus)
+    if len(data) == 1 and isinstance(next(iter(data.values())), str):  # one thing said
+        (key, value), = data.items()
+        what = function.split("-", 1)[-1] if key in function else key  # "late_fee_rule"
+        return f"{what.replace('_', ' ').capitalize()}: {value}"
+    lead = _headline(data, focus, _subject(data))
+    fields = _fields(data, focus)
+    return f"{lead}\n\n{fields}" if lead else fields
 
 
 def _chart(data: dict) -> str:
-    """A ranking or a series: its figures as a table (the chat draws the chart beside it)."""
-    head = f"**{data['title']}**, {data.get('period') or 'all time'}"
+    """A ranking or a series: the answer first (its total, or what comes first), then its
+    figures as a table (the chat draws the chart beside it). A series of one row is its
+    total alone ("what came in on July 20th?")."""
+    period = data.get("period") or "all time"
+    head = f"**{data['title']}**, {period}"
     if not data["rows"]:
         return f"{head}: {data.get('note') or 'no data.'}"
     money = data.get("unit") == "$"
     value = "revenue" if money else data.get("unit", "value")
+
+    def figure(amount) -> str:
+        return f"${float(amount):,.2f}" if money else f"{float(amount):,.0f}"
+
     lines = [f"| | {value} |", "|---|---:|"]
     for row in data["rows"]:
-        figure = f"${row['value']:,.2f}" if money else f"{row['value']:,.0f}"
-        lines.append(f"| {row['label']} | {figure} |")
-    total = f"\n\nTotal: ${float(data['total']):,.2f}" if data.get("total") is not None else ""
-    return f"{head}:\n\n" + "\n".join(lines) + total
+        lines.append(f"| {row['label']} | {figure(row['value'])} |")
+    if data.get("total") is not None:  # a series: its total is the answer
+        what = re.sub(r" per \w+", "", data["title"])
+        lead = f"{what}, {period}: **{figure(data['total'])}**"
+        if len(data["rows"]) == 1:
+            return lead + "."
+        return f"{lead} in total.\n\n{head}:\n\n" + "\n".join(lines)
+    top = [r for r in data["rows"] if r["value"] == data["rows"][0]["value"]]
+    bold = [f"**{r['label']}**" for r in top[:3]]
+    names = " and ".join([", ".join(bold[:-1]), bold[-1]] if len(bold) > 1 else bold)
+    unit = "" if money else f" {value}"
+    each = " each" if len(top) > 1 else ""
+    lead = (f"{names} {'come' if len(top) > 1 else 'comes'} first, with "
+            f"{figure(top[0]['value'])}{unit}{each}.")
+    return f"{lead}\n\n{head}:\n\n" + "\n".join(lines)
 
 
 def _extra(data: dict) -> dict:
@@ -133,12 +163,12 @@ def _rentals(function: str, data: dict) -> str:
 def _fields(data: dict[str, Any], focus: tuple[str, ...] = ()) -> str:
     """A result of a shape this module doesn't know: its fields, in its own words. A count
     asked of several rows ("how many overdue rentals?" of each store's counts) is answered
-    with their total first."""
+    with their total first, unless the result has the whole figure itself."""
     lines = []
     for key, value in data.items():
         label = key.replace("_", " ")
         if _table(value):
-            lines[:0] = _totals(value, label, focus)
+            lines[:0] = _totals(value, label, focus, _wholes(data))
             lines.append(f"- {label}:\n\n{_table(value)}\n")
         elif isinstance(value, list):
             lines.append(f"- {label}:" if value else f"- {label}: none")
@@ -151,23 +181,145 @@ def _fields(data: dict[str, Any], focus: tuple[str, ...] = ()) -> str:
 _ENTITIES = {"customer", "film", "actor", "rental", "store", "copi", "category"}
 
 
-def _totals(rows: list[dict], label: str, focus: tuple[str, ...]) -> list[str]:
+def _totals(rows: list[dict], label: str, focus: tuple[str, ...],
+            wholes: frozenset[str] = frozenset()) -> list[str]:
     """The totals of the counts a "how many" asks for, over every row: the columns named by
     the clerk's words, those naming what is done ("overdue", "out") before those naming
-    a thing ("rentals")."""
+    a thing ("rentals"). A column is summed only when the result has no whole figure of its
+    own for the same thing (`wholes`: "films_in_catalogue" beside each store's "films": a
+    film stocked at both stores is one film, so the stores' films do not add up)."""
     if "count" not in focus or len(rows) < 2:
         return []
+    best = [k for k in _counted(rows, focus) if not _stems(k) & wholes]
+    return [f"**Total {k.replace('_', ' ')}, all {label}: {sum(r[k] for r in rows):,}**"
+            for k in best]
+
+
+def _counted(rows: list[dict], focus: tuple[str, ...]) -> list[str]:
+    """The count columns the clerk's words name, the best named first."""
     said = set(focus)
     counts = [k for k in rows[0] if k.split("_")[-1] != "id"
               and all(isinstance(r.get(k), int) and not isinstance(r.get(k), bool)
                       for r in rows)]
-    named = {k: {stem(w) for w in k.split("_")} & said for k in counts}
+    named = {k: _stems(k) & said for k in counts}
     best = [k for k in counts if named[k] - _ENTITIES] or [k for k in counts if named[k]]
     if best and len(best) > 1:  # the column that takes most of what was said
         most = max(len(named[k]) for k in best)
         best = [k for k in best if len(named[k]) == most]
-    return [f"**Total {k.replace('_', ' ')}, all {label}: {sum(r[k] for r in rows):,}**"
-            for k in best]
+    return best
+
+
+def _stems(key: str) -> set[str]:
+    return {stem(w) for w in key.split("_")}
+
+
+def _wholes(data: dict) -> frozenset[str]:
+    """What the result counts as a whole, at its top level ("films_in_catalogue": films)."""
+    return frozenset(s for k, v in data.items() if _figure(k, v) for s in _stems(k)
+                     ) & _ENTITIES
+
+
+# --- the answer first ------------------------------------------------------------------------
+
+_LATEST = {"last", "latest", "recent", "newest"}
+_MONEY_TEXT = re.compile(r"-?\d+\.\d{2}")
+
+
+def _figure(key: str, value: Any) -> bool:
+    """A figure a question may ask for: a count or an amount (not an id, a page, a flag)."""
+    if key.split("_")[-1] == "id" or key in ("page", "pages") or isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    return isinstance(value, str) and bool(_MONEY_TEXT.fullmatch(value)) and _money(key)
+
+
+def _money(key: str) -> bool:
+    return bool({w.removesuffix("s") for w in key.split("_")} & _MONEY_WORDS)
+
+
+def _subject(data: dict) -> str:
+    """Whom or what a result is about, in words: "rental 276 (EASY GLADIATOR)"."""
+    for key, value in data.items():
+        if key.endswith("_id") and isinstance(value, int) and not isinstance(value, bool):
+            named = next((data[k] for k in ("title", "name") if isinstance(data.get(k), str)),
+                         None)
+            return f"{key.removesuffix('_id')} {value}" + (f" ({named})" if named else "")
+    return ""
+
+
+def _headline(data: dict, focus: tuple[str, ...], subject: str = "") -> str:
+    """The figure the question asks for, in a sentence before the details: the fields named
+    by the clerk's words ("balance", "late fee", "paid"), the money one for a "how much" and
+    the count for a "how many"; the newest of a list for "the last payment"; the counts of
+    a single row ("how many copies at store 2")."""
+    said = set(focus)
+    if not said:
+        return ""
+    of = f" for {subject}" if subject else ""
+    lines = []
+    latest = _latest(data, said, of)
+    if latest:
+        return latest
+    figures = {k: v for k, v in data.items() if _figure(k, v)}
+    amounts = [k for k in figures if _money(k)]
+    scored = []
+    for key, value in figures.items():
+        named = len(_stems(key) & said)
+        # "how much": an amount first (the only one there is, even unnamed: "her payments,
+        # how much?"); "how many": a count first; else an amount before a count
+        if "asks:amount" in said:
+            kind = 2 if _money(key) else 0
+            named = named or (len(amounts) == 1 and key in amounts and _scored_any(figures, said))
+        elif "asks:count" in said:
+            kind = 2 if isinstance(value, int) else 0
+        else:
+            kind = 1 if _money(key) else 0
+        if named:
+            scored.append((kind, named, key, value))
+    if scored:  # the best named, and the next when it is named too ("days late and fee")
+        scored.sort(key=lambda s: (-s[0], -s[1]))
+        chosen = [(k, v) for _, _, k, v in scored[:2]]
+        first, *others = [f"{k.replace('_', ' ')}: **{_amount(v, k)}**" for k, v in chosen]
+        first = first[0].upper() + first[1:].replace(":", of + ":", 1)
+        lines.append(first + "".join(f"; {p}" for p in others) + ".")
+    for value in data.values():
+        if _table(value) and len(value) == 1 and "count" in said:
+            row = value[0]
+            where = _subject(row) or subject
+            for column in _counted(value, focus):
+                lines.append(f"{column.replace('_', ' ').capitalize()}"
+                             f"{' for ' + where if where else ''}: **{row[column]:,}**.")
+    return "\n".join(lines)
+
+
+def _scored_any(figures: dict, said: set[str]) -> bool:
+    """Some figure of the result is named by the clerk's words."""
+    return any(_stems(k) & said for k in figures)
+
+
+def _latest(data: dict, said: set[str], of: str) -> str:
+    """ "When did she last pay?": the newest record of a list (lists come newest first)."""
+    if not said & _LATEST:
+        return ""
+    for key, value in data.items():
+        if _table(value):
+            row = value[0]
+            money = next((k for k, v in row.items() if _figure(k, v) and _money(k)), None)
+            when = next((v for v in row.values() if isinstance(v, str) and _WHEN.match(v)),
+                        None)
+            if money is None:
+                continue
+            noun = key.removesuffix("s").replace("_", " ")
+            on = f" on {_item(when)}" if when else ""
+            return f"The latest {noun}{of}: **{_item(row[money], money)}**{on}."
+    return ""
+
+
+def _amount(value: Any, key: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return _item(value, key)
 
 
 _MONEY_WORDS = {"amount", "total", "paid", "fee", "rate", "cost", "price", "balance", "owed",

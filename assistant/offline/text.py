@@ -54,12 +54,15 @@ SHORTHAND = {
 CHAT_FILLER = _words("lol btw fyi asap k kk hmm hm um uh ya yeah yep yup nah pls")
 _MONEY_SIGNS = re.compile(r"\$+(?![0-9.])")  # "by $$", "$ per store": money
 _NUMBER_SIGN = re.compile(r"#\s*(?=[A-Za-z])")  # "# of rentals": the number of
+_PERCENT_SIGN = re.compile(r"(?<=[0-9])\s*%")  # "15%": 15 percent
 
 
 def chat_tokens(text: str) -> list[str]:
     """What the clerk typed as words, chat shorthand spelled out: "how many out rn" -> how
-    many out right now; "top custs by $$" -> top customers by money; "# of" -> number of."""
+    many out right now; "top custs by $$" -> top customers by money; "# of" -> number of;
+    "15%" -> 15 percent."""
     text = _NUMBER_SIGN.sub(" number ", _MONEY_SIGNS.sub(" money ", text))
+    text = _PERCENT_SIGN.sub(" percent ", text)
     words: list[str] = []
     said = tokens(text)
     for i, word in enumerate(said):
@@ -247,10 +250,29 @@ RETURN_PHRASES = (
     ("giving", "back"), ("gave", "back"), ("take", "back"), ("taking", "back"),
     ("took", "back"), ("check", "in"), ("checking", "in"), ("checked", "in"),
     ("drop", "off"), ("dropping", "off"), ("dropped", "off"), ("hand", "back"),
-    ("handed", "back"), ("handing", "back"),
+    ("handed", "back"), ("handing", "back"), ("brings", "back"), ("gives", "back"),
+    ("takes", "back"), ("hands", "back"),
 )  # fmt: skip
+RETURN_VERBS = frozenset(verb for verb, particle in RETURN_PHRASES if particle == "back")
 RENTING_WORDS = _words("renting rented borrowing borrowed")
 HISTORY_WORDS = _words("history past previous before ever all")
+# Money handed over by a customer, in everyday verbs: "what has she paid", "given us so far",
+# "handed over", "spent with us", "forked out", "shelled out", "coughed up".
+PAID_VERBS = _words("""
+paid pay pays paying spent spend spends spending given give gives gave giving handed hand
+hands handing forked fork forking shelled shell coughed cough chipped parted
+""")
+PAID_PARTICLES = _words("out up over in")
+# What returning late costs, in the clerk's words.
+FEE_WORDS = _words("fee fees charge charges charged charging fine fines penalty penalties")
+# A supposition ("what if she never returns it?", "suppose they keep it") asks for a rule.
+SUPPOSE_WORDS = _words("if suppose supposing assuming")
+# Everyday words of time and keeping that name no film or customer on their own (a title with
+# one of them is still recognised whole: "FOREVER CANDIDATE").
+EVERYDAY = _words("""
+forever never always ages sometimes often soon later keep keeps kept keeping stop stops
+brings bringing takes taking gives giving
+""")
 OVERDUE_WORDS = _words("overdue late lateness delinquent owe owes owing")
 OPEN_WORDS = _words("active open outstanding unreturned current currently out")
 STOCK_WORDS = _words(
@@ -282,7 +304,7 @@ COMMON = (
     | RENTING_WORDS | HISTORY_WORDS | OVERDUE_WORDS | OPEN_WORDS | STOCK_WORDS | DETAIL_WORDS
     | TITLE_WORDS | STREAM_WORDS | RECOMMEND_WORDS | LIST_WORDS | COUNT_WORDS | HELP_WORDS
     | GREETINGS | THANKS_WORDS | CANCEL_WORDS | PRICE_WORDS | frozenset(CATEGORY_ALIASES)
-    | GENERAL_MARKERS
+    | GENERAL_MARKERS | PAID_VERBS | FEE_WORDS | SUPPOSE_WORDS | EVERYDAY
     | frozenset(NUMBER_WORDS) | frozenset(ORDINALS)
     | _words("under below less cheaper over dollar dollars bucks cents cent rated due "
                 "top option number fee fees fine fines")

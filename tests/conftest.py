@@ -60,10 +60,14 @@ def official_url(new_database, pagila_dir) -> str:
 def demo_url(new_database) -> str:
     """A database holding the demo store (upgraded schema, generated data); made once a session.
     Tests that use it read their expectations from it at run time, so writes don't upset them."""
+    return fresh_demo_store(new_database("demo"))
+
+
+def fresh_demo_store(url: str) -> str:
+    """Migrate the empty database at `url` and fill it with the demo store."""
     from assistant.migrate import upgrade
     from data.demo import generate
 
-    url = new_database("demo")
     upgrade(url)
     generate(url)
     return url

@@ -29,7 +29,7 @@ from assistant.evals.runner import (
     run_suite,
     stated_in,
 )
-from tests.conftest import make_settings
+from tests.conftest import fresh_demo_store, make_settings
 from tests.fake_openai import FakeOpenAI, Reply
 
 CASES = load_cases(DEFAULT_CASES)
@@ -53,8 +53,11 @@ def failures(run) -> str:
 
 
 @pytest.fixture(scope="module")
-async def offline_run(demo_url):
-    settings = eval_settings(make_settings(demo_url, llm_mode="offline"), demo_url, "offline")
+async def offline_run(new_database):
+    # A store of its own: the session's demo store gets rentals from other tests, and a rental
+    # today gives "this month" figures that the cases about a month with no data don't expect.
+    url = fresh_demo_store(new_database("eval_demo"))
+    settings = eval_settings(make_settings(url, llm_mode="offline"), url, "offline")
     return await run_suite(CASES, settings)
 
 
@@ -107,10 +110,10 @@ async def test_offline_suite_passes_on_the_official_pagila(new_database, pagila_
 
 
 HELDOUT = DEFAULT_CASES.parent / "heldout"
-# Each held-out set and the share it must reach on the official Pagila. Everyday questions
-# (the film-search issue): 90%. Money and statistics: 80% is a floor against regressions;
-# their issue asks 90%, which is not reached yet (42 of 50 when first measured).
-HELDOUT_BARS = {"clerk_questions.yaml": 0.9, "money_and_stats.yaml": 0.8}
+# Each held-out set and the share it must reach on the official Pagila: 90%, as their issues
+# ask (everyday questions; money and statistics, twice: 46 and 45 of 50 when last measured).
+HELDOUT_BARS = {"clerk_questions.yaml": 0.9, "money_and_stats.yaml": 0.9,
+                "money_and_stats_third.yaml": 0.9}
 
 
 @pytest.mark.parametrize(("name", "bar"), HELDOUT_BARS.items())

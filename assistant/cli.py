@@ -114,11 +114,13 @@ def db_demo(args: argparse.Namespace) -> None:
 
 def db_status(args: argparse.Namespace) -> None:
     from assistant.migrate import status
+    from assistant.totals import refresh_now
 
     print(json.dumps(status(_url()), indent=2, default=str))
 
 
 def evaluate(args: argparse.Namespace) -> None:
+    refresh_now(url)  # the totals over all history (assistant.totals), of the data just made
     from assistant.evals.cases import CaseError
     from assistant.evals.runner import DEFAULT_CASES, run_eval
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assistant.errors import FilmNotFound
 from assistant.models import Actor, Film, FilmDetails, FilmList, StoreStock
+from assistant.totals import FRESH_RENTAL, MARK_HELD, Count, count_sql, read_with_mark
 
 RATINGS = ("G", "PG", "PG-13", "R", "NC-17")
 MATURE_RATINGS = ("R", "NC-17")
@@ -68,7 +69,9 @@ class FilmFilter:
     in_stock_at: int | None = None  # store id: a copy on that store's shelf now
     recommended: bool = False  # only films the store recommends (is_recommended, in SQL)
 
-    def where(self) -> tuple[str, dict]:
+    def where(self, counting: bool = False) -> tuple[str, dict]:
+        """The filter as SQL over film f, and its parameters. `counting`: for counting the
+        matches only, which can leave out what the index answers exactly."""
         clauses, params = ["true"], {}
 
         def add(clause: str, **values) -> None:
@@ -79,8 +82,9 @@ class FilmFilter:
             add("EXISTS (SELECT 1 FROM film_category fc JOIN category c USING (category_id)"
                 " WHERE fc.film_id = f.film_id AND lower(c.name) = lower(:category))",
                 category=self.category.strip())
-        if self.ratings:
-            add("f.rating::text = ANY(:ratings)", ratings=[r.upper() for r in self.ratings])
+        if self.ratings:  # as mpaa_rating, whose statistics the planner has
+            add("f.rating = ANY(CAST(:ratings AS mpaa_rating[]))",
+                ratings=[r for r in (r.upper() for r in self.ratings) if r in RATINGS])
         for column, low, high in (("f.rental_rate", self.min_rate, self.max_rate),
                                   ("f.length", self.min_length, self.max_length),
                                   ("f.release_year", self.min_year, self.max_year)):
@@ -101,8 +105,17 @@ class FilmFilter:
             add("f.special_features @> ARRAY[:feature]::text[]",
                 feature=_feature(self.special_feature))
         if self.title_contains is not None:
-            add("f.title ILIKE :title_pattern ESCAPE '\\'",
-                title_pattern=f"%{_escape_like(self.title_contains.strip())}%")
+            fragment = self.title_contains.strip()
+            # Through the bigram index (migration 0006): a title holding the fragment holds
+            # its every bigram; the ILIKE keeps it exact (and, cheaper than the bigrams, is
+            # what a scan along the titles checks first). Counting two plain letters, the
+            # index alone is exact: their one bigram is the fragment.
+            if len(fragment) >= 2:
+                add("text_bigrams(f.title) @> text_bigrams(:title_fragment)",
+                    title_fragment=fragment)
+            if not (counting and len(fragment) == 2 and fragment.isascii()):
+                add("f.title ILIKE :title_pattern ESCAPE '\\'",
+                    title_pattern=f"%{_escape_like(fragment)}%")
         if self.about is not None:
             add("f.fulltext @@ websearch_to_tsquery('english', :about)", about=self.about)
         if self.streaming is not None:
@@ -202,47 +215,106 @@ async def list_films(
     limit: int = 10,
     sort: str | None = "title",
     descending: bool = False,
+    count_bound: int | None = None,
 ) -> FilmList:
     """A page of matching films in the order asked for (title by default), with the count of
-    all matches, in one round trip.
+    all matches (exact, or up to `count_bound`: then `total_is_lower_bound`), in one round trip.
 
-    The page is cut from the narrow matches before the wide columns are joined."""
+    The count and the page are two subqueries, each planned on its own: the count through the
+    filter's most selective index, the page along the order's index when it has one (stopping
+    at the page's end). The page is cut before the wide columns are joined."""
     sort, descending = film_order(filters, sort, descending)
     where, params = filters.where()
-    # Unfiltered, counting and paging straight off film (title index) beats materialising all
-    # of it first; with a filter, evaluating it once into the CTE is cheaper (measured).
-    inline = "NOT MATERIALIZED" if where == "true" else ""
+    counting, count_params = filters.where(counting=True)
+    params |= count_params
     keys = "f.film_id, f.title"
-    if sort == "popularity":
-        keys += ", " + _POPULARITY
-    elif sort == "relevance":
+    if sort == "relevance":
         keys += ", ts_rank(f.fulltext, websearch_to_tsquery('english', :about)) AS relevance"
-    elif sort != "title":
+    elif sort not in ("title", "popularity"):
         keys += f", f.{SORTS[sort][0]}"
+    matches = f"SELECT {keys} FROM film f WHERE {where}"
+    if sort == "popularity":
+        matches = _by_popularity(where, descending)
+        params["window"] = skip + limit
     order = _order(sort, descending)
-    rows = await conn.execute(
-        text(f"""
-            WITH matches AS {inline} (SELECT {keys} FROM film f WHERE {where})
-            SELECT total.n AS total, page.*
-            FROM (SELECT count(*) AS n FROM matches) AS total
+    counted = count_sql(f"SELECT 1 FROM film f WHERE {counting}", count_bound)
+    if filters.category is not None and replace(filters, category=None) == FilmFilter():
+        # One category (the REST list's filter): its films off the film_category index alone
+        # (each row names a film: the foreign key), without looking up every film.
+        counted = count_sql("""SELECT DISTINCT fc.film_id FROM film_category fc
+                               JOIN category c USING (category_id)
+                               WHERE lower(c.name) = lower(:category)""", count_bound)
+    whole_catalogue = counting == "true" and count_bound is None
+    if whole_catalogue:  # every film: the catalogue's precomputed count (assistant.totals)
+        counted = CATALOGUE_FILMS
+    uses_totals = whole_catalogue or sort == "popularity"
+    statement = f"""
+            SELECT ({counted}) AS total, {MARK_HELD if uses_totals else "true"} AS mark_held,
+                   page.*
+            FROM (SELECT 1) AS one
             LEFT JOIN LATERAL (
                 SELECT {_FILM_COLUMNS}, m.position
                 FROM (SELECT film_id, row_number() OVER (ORDER BY {order}) AS position
-                      FROM matches ORDER BY {order} LIMIT :limit OFFSET :skip) AS m
+                      FROM ({matches}) AS matches
+                      ORDER BY {order} LIMIT :limit OFFSET :skip) AS m
                 JOIN film f USING (film_id)
             ) AS page ON true
-            ORDER BY page.position
-        """),
-        {**params, "limit": limit, "skip": skip},
-    )
-    rows = rows.mappings().all()
+            ORDER BY page.position"""
+    params.update(limit=limit, skip=skip)
+    if uses_totals:
+        rows = await read_with_mark(conn, statement, params)
+    else:
+        rows = (await conn.execute(text(statement), params)).mappings().all()
     films = [Film.model_validate(row) for row in rows if row["film_id"] is not None]
-    return FilmList(films=films, total=rows[0]["total"], skip=skip, limit=limit)
+    total = Count.of(rows[0]["total"], count_bound)
+    return FilmList(films=films, total=total.n, total_is_lower_bound=total.more, skip=skip,
+                    limit=limit)
 
 
-# Times a film was rented: summed over its copies through the rental(inventory_id) index.
-_POPULARITY = """(SELECT count(*) FROM inventory i JOIN rental r USING (inventory_id)
-                  WHERE i.film_id = f.film_id) AS popularity"""
+# The films of the catalogue: counted when the views were refreshed, plus those added since
+# (a film removed since counts until the next refresh: a film with copies, actors or a
+# category cannot be removed).
+CATALOGUE_FILMS = "SELECT :mark_films + count(*) FROM film WHERE film_id > :mark_last_film_id"
+
+
+def _by_popularity(where: str, descending: bool) -> str:
+    """The films matching `where` that can be among the first :window by popularity (times
+    rented, over all history): film_id, title and popularity.
+
+    Popularity is the precomputed total (rental_totals, assistant.totals: every film, 0 when
+    never rented) plus the rentals since. Three kinds of film: rented since the totals (few:
+    counted in full); the others in the totals (of these, only the :window first, ties
+    included, read off the totals' index by rentals); added since the totals and never
+    rented (popularity 0). So the order is exact without the popularity of every film.
+
+    OFFSET 0 keeps the lookup of each film a lookup (an optimisation fence): the planner
+    cannot tell how few totals the :window-th value leaves, and would otherwise read every
+    film to join them."""
+    way, reach, beyond = ("DESC", ">=", "-1") if descending else ("ASC", "<=", str(2**63 - 1))
+    return f"""
+        WITH fresh AS (SELECT i.film_id, count(*) AS rentals
+                       FROM rental r JOIN inventory i USING (inventory_id)
+                       WHERE {FRESH_RENTAL} GROUP BY i.film_id),
+        totalled AS NOT MATERIALIZED (  -- each film looked up by key as the index gives it
+            SELECT f.film_id, f.title, t.rentals
+            FROM rental_totals t CROSS JOIN LATERAL (
+                SELECT f.film_id, f.title FROM film f WHERE f.film_id = t.key AND {where}
+                OFFSET 0) AS f
+            WHERE t.kind = 'films' AND t.store_id = 0
+              AND t.key NOT IN (SELECT film_id FROM fresh))
+        SELECT f.film_id, f.title, coalesce(t.rentals, 0) + fresh.rentals AS popularity
+        FROM fresh JOIN film f USING (film_id)
+        LEFT JOIN rental_totals t ON t.kind = 'films' AND t.store_id = 0 AND t.key = f.film_id
+        WHERE {where}
+        UNION ALL
+        SELECT film_id, title, rentals FROM totalled
+        WHERE rentals {reach} coalesce((SELECT rentals FROM totalled
+                                        ORDER BY rentals {way} OFFSET :window - 1 LIMIT 1),
+                                       CAST({beyond} AS bigint))
+        UNION ALL
+        SELECT f.film_id, f.title, 0 FROM film f
+        WHERE f.film_id > :mark_last_film_id AND {where}
+          AND f.film_id NOT IN (SELECT film_id FROM fresh)"""
 
 
 async def get_film(conn: AsyncConnection, film_id: int) -> Film:
@@ -266,7 +338,8 @@ async def find_films_by_title(conn: AsyncConnection, title: str, limit: int = 10
     films = [Film.model_validate(row) for row in exact.mappings()]
     if films:
         return films
-    return (await list_films(conn, FilmFilter(title_contains=title), limit=limit)).films
+    found = await list_films(conn, FilmFilter(title_contains=title), limit=limit, count_bound=0)
+    return found.films
 
 
 async def closest_titles(conn: AsyncConnection, title: str, limit: int = 5) -> list[str]:
@@ -276,15 +349,18 @@ async def closest_titles(conn: AsyncConnection, title: str, limit: int = 5) -> l
     patterns = [f"%{_escape_like(w[:4])}%" for w in words if len(w) >= 3]
     if not patterns:
         return []
+    # Each pattern's bigrams narrow the films through the title index (migration 0006).
+    pieces = {f"piece{i}": w[:4] for i, w in enumerate(words) if len(w) >= 3}
+    narrow = " OR ".join(f"text_bigrams(f.title) @> text_bigrams(:{name})" for name in pieces)
     rows = await conn.execute(
-        text("""
+        text(f"""
             SELECT f.title FROM film f,
                  LATERAL (SELECT count(*) AS n FROM unnest(CAST(:patterns AS text[])) p
                           WHERE f.title ILIKE p) AS shared
-            WHERE f.title ILIKE ANY(CAST(:patterns AS text[]))
+            WHERE ({narrow}) AND f.title ILIKE ANY(CAST(:patterns AS text[]))
             ORDER BY shared.n DESC, f.title LIMIT :limit
         """),
-        {"patterns": patterns, "limit": limit},
+        {"patterns": patterns, "limit": limit, **pieces},
     )
     return list(rows.scalars())
 
@@ -311,8 +387,17 @@ async def find_actors(conn: AsyncConnection, name: str, limit: int = 10) -> list
         found = [Actor.model_validate(row) for row in rows.mappings()]
         if found:
             return found
+    # The closest names among those sharing a word's first two letters with a first or last
+    # name (a typo there in every word of the name is not forgiven), through the prefix indexes.
+    prefixes = {f"p{i}": w[:2] + "%" for i, w in enumerate(dict.fromkeys(words))
+                if len(w) >= 2 and not any(c in w[:2] for c in "%_\\")}
+    if not prefixes:
+        return []
+    nearby = " OR ".join(f"upper(first_name) LIKE :{p} OR upper(last_name) LIKE :{p}"
+                         for p in prefixes)
     everyone = await conn.execute(
-        text("SELECT actor_id, first_name || ' ' || last_name FROM actor"))
+        text(f"SELECT actor_id, first_name || ' ' || last_name FROM actor WHERE {nearby}"),
+        prefixes)
     names = {actor_id: full for actor_id, full in everyone}
     close = process.extract(said, names, scorer=fuzz.WRatio, score_cutoff=85, limit=3)
     ids = [actor_id for _, _, actor_id in close]
@@ -325,14 +410,19 @@ async def find_actors(conn: AsyncConnection, name: str, limit: int = 10) -> list
 
 async def film_stock(conn: AsyncConnection, film_id: int) -> list[StoreStock]:
     """Copies of a film per store, and how many are on the shelf (not out on a rental)."""
+    # Per store, its copies of the film through the (film_id, store_id) index, and for each
+    # copy whether it is out: a few index probes, whatever the size of the inventory.
     rows = await conn.execute(
         text("""
-            SELECT s.store_id, count(i.inventory_id) AS copies,
-                   count(i.inventory_id) FILTER (WHERE r.rental_id IS NULL) AS in_stock
-            FROM store s
-            LEFT JOIN inventory i ON i.store_id = s.store_id AND i.film_id = :film_id
-            LEFT JOIN rental r ON r.inventory_id = i.inventory_id AND r.return_date IS NULL
-            GROUP BY s.store_id ORDER BY s.store_id
+            SELECT s.store_id, copies.n AS copies, copies.n - copies.out AS in_stock
+            FROM store s, LATERAL (
+                SELECT count(*) AS n,
+                       count(*) FILTER (WHERE EXISTS (
+                           SELECT 1 FROM rental r WHERE r.inventory_id = i.inventory_id
+                           AND r.return_date IS NULL)) AS out
+                FROM inventory i WHERE i.film_id = :film_id AND i.store_id = s.store_id
+            ) AS copies
+            ORDER BY s.store_id
         """),
         {"film_id": film_id},
     )

@@ -4,7 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 # Money goes out as a decimal string with two places ("2.99"), as the original API did.
 Money = Annotated[Decimal, PlainSerializer(lambda v: f"{v:.2f}", return_type=str, when_used="json")]
@@ -37,6 +37,9 @@ class FilmList(BaseModel):
     total: int
     skip: int
     limit: int
+    # Counted up to a bound (the chat's lists): more than `total` match. Not sent over REST,
+    # whose lists always count every match.
+    total_is_lower_bound: bool = Field(default=False, exclude=True)
 
 
 class Actor(Record):

@@ -4,6 +4,7 @@ from sqlalchemy import text
 
 from assistant.db import make_sync_engine
 from assistant.logging import get_logger
+from assistant.totals import refresh_now
 
 log = get_logger(__name__)
 
@@ -28,6 +29,7 @@ def prepare_store(url: str) -> None:
 
         counts = generate(url)
         log.info("demo_data_loaded", **counts)
+        refresh_now(url)  # the totals over all history, of the data just loaded
         clerks = " or ".join(f"{username} (store {store})"
                              for store, (_, _, username) in enumerate(words.STAFF, 1))
         print(f"Demo store loaded. Sign in to the chat as {clerks}, password {DEMO_PASSWORD!r} "

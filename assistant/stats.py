@@ -9,7 +9,7 @@ payments; a ranking by revenue sums the payments of the rentals it ranks.
 import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import text
@@ -17,7 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assistant.errors import StoreError
 from assistant.models import Money, Record
-from assistant.rentals import DUE
+from assistant.rentals import DUE, RENTED, RENTED_COPY
+from assistant.totals import (
+    COUNT_BOUND,
+    FRESH_PAYMENT,
+    FRESH_RENTAL,
+    MARK_HELD,
+    Count,
+    count_sql,
+    read_with_mark,
+)
 
 MONTHS = {name.lower(): n for n, name in enumerate(calendar.month_name) if name} | {
     name.lower(): n for n, name in enumerate(calendar.month_abbr) if name}
@@ -111,24 +120,59 @@ class StoreCounts(Record):
     customers: int
     rentals_out: int
     overdue: int
+    # Counted up to COUNT_BOUND (assistant.totals): true means more than the figure.
+    rentals_out_is_lower_bound: bool | None = None
+    overdue_is_lower_bound: bool | None = None
 
 
 async def store_counts(conn: AsyncConnection) -> list[StoreCounts]:
-    rows = await conn.execute(text(f"""
-        SELECT s.store_id,
-               (SELECT count(DISTINCT film_id) FROM inventory i WHERE i.store_id = s.store_id)
+    """Each store's counts. Films, copies and customers: the precomputed totals
+    (assistant.totals) plus what was added since; rentals out and overdue: counted now, up to
+    COUNT_BOUND (the overdue ones are the oldest: read oldest first, they are found first)."""
+    # The open rentals read along their index, each one's copy and film looked up (RENTED).
+    out = f"""SELECT 1 FROM {RENTED_COPY}
+              WHERE r.return_date IS NULL AND i.store_id = s.store_id"""
+    overdue = f"""SELECT 1 FROM {RENTED} WHERE r.return_date IS NULL
+                  AND i.store_id = s.store_id AND {DUE} < now() ORDER BY r.rental_date"""
+    rows = await read_with_mark(conn, f"""
+        SELECT s.store_id, {MARK_HELD} AS mark_held,
+               coalesce(t.films, 0) + (
+                   SELECT count(DISTINCT i.film_id) FROM inventory i
+                   WHERE i.store_id = s.store_id AND i.inventory_id > :mark_last_inventory_id
+                     AND NOT EXISTS (SELECT 1 FROM inventory o WHERE o.store_id = s.store_id
+                                     AND o.film_id = i.film_id
+                                     AND o.inventory_id <= :mark_last_inventory_id))
                    AS films,
-               (SELECT count(*) FROM inventory i WHERE i.store_id = s.store_id) AS copies,
-               (SELECT count(*) FROM customer c WHERE c.store_id = s.store_id) AS customers,
-               (SELECT count(*) FROM rental r JOIN inventory i USING (inventory_id)
-                WHERE i.store_id = s.store_id AND r.return_date IS NULL) AS rentals_out,
-               (SELECT count(*) FROM rental r JOIN inventory i USING (inventory_id)
-                JOIN film f USING (film_id) WHERE i.store_id = s.store_id
-                AND r.return_date IS NULL
-                AND {DUE} < now()) AS overdue
-        FROM store s ORDER BY s.store_id
-    """))
-    return [StoreCounts.model_validate(row) for row in rows.mappings()]
+               coalesce(t.copies, 0) + (
+                   SELECT count(*) FROM inventory i
+                   WHERE i.store_id = s.store_id AND i.inventory_id > :mark_last_inventory_id)
+                   AS copies,
+               coalesce(t.customers, 0) + (
+                   SELECT count(*) FROM customer c
+                   WHERE c.store_id = s.store_id AND c.customer_id > :mark_last_customer_id)
+                   AS customers,
+               ({count_sql(out, COUNT_BOUND)}) AS rentals_out,
+               ({count_sql(overdue, COUNT_BOUND)}) AS overdue
+        FROM store s LEFT JOIN store_totals t USING (store_id)
+        ORDER BY s.store_id
+    """, {})
+    counts = []
+    for row in rows:
+        bounded = {}
+        for name in ("rentals_out", "overdue"):
+            counted = Count.of(row[name], COUNT_BOUND)
+            bounded |= {name: counted.n, f"{name}_is_lower_bound": counted.more or None}
+        counts.append(StoreCounts.model_validate({**row, **bounded}))
+    return counts
+
+
+async def films_in_catalogue(conn: AsyncConnection) -> int:
+    """How many films the catalogue holds: the precomputed count plus films added since."""
+    rows = await read_with_mark(conn, f"""
+        SELECT :mark_films + (SELECT count(*) FROM film WHERE film_id > :mark_last_film_id)
+               AS films, {MARK_HELD} AS mark_held
+    """, {})
+    return rows[0]["films"]
 
 
 # --- rankings and revenue ------------------------------------------------------------------
@@ -151,45 +195,99 @@ class Series(Record):
     note: str | None = None  # a period with no data: the latest one that has some
 
 
-RANKED = {  # what can be ranked: its label, its key (two actors may share a name), and the
-    # joins from a rental to it
-    "films": ("f.title", "f.film_id", "JOIN film f USING (film_id)"),
+RANKED = {  # what can be ranked: its label, its key (two actors may share a name), the joins
+    # from a rental to it, and where its label is found by key (`t.key`)
+    "films": ("f.title", "f.film_id", "JOIN film f USING (film_id)",
+              "film f WHERE f.film_id = t.key"),
     "categories": ("cat.name", "cat.category_id", "JOIN film_category fc USING (film_id) "
-                                                  "JOIN category cat USING (category_id)"),
+                                                  "JOIN category cat USING (category_id)",
+                   "category cat WHERE cat.category_id = t.key"),
     "actors": ("a.first_name || ' ' || a.last_name", "a.actor_id",
-               "JOIN film_actor fa USING (film_id) JOIN actor a USING (actor_id)"),
+               "JOIN film_actor fa USING (film_id) JOIN actor a USING (actor_id)",
+               "actor a WHERE a.actor_id = t.key"),
     "customers": ("c.first_name || ' ' || c.last_name", "c.customer_id",
-                  "JOIN customer c ON c.customer_id = r.customer_id"),
+                  "JOIN customer c ON c.customer_id = r.customer_id",
+                  "customer c WHERE c.customer_id = t.key"),
 }
 MEASURES = {"rentals": "count(DISTINCT r.rental_id)",
             "revenue": "coalesce(sum(p.amount), 0)"}
+# The smallest value of each measure's column in rental_totals, and below.
+_BELOW_ALL = {"rentals": "-1", "revenue": "'-Infinity'::numeric"}
 
 
 async def ranking(conn: AsyncConnection, what: str, by: str, period: Period,
                   store_id: int | None = None, limit: int = 10) -> Series:
-    label, key, joins = RANKED[what]
-    where, params = _range(period, "r.rental_date")
-    if store_id:
-        where += " AND i.store_id = :store"
-        params["store"] = store_id
-    paid = "LEFT JOIN payment p ON p.rental_id = r.rental_id" if by == "revenue" else ""
-    rows = await conn.execute(text(f"""
-        SELECT {label} AS label, {MEASURES[by]} AS value
-        FROM rental r JOIN inventory i USING (inventory_id) {joins} {paid}
-        WHERE {where} GROUP BY {key}, {label} ORDER BY value DESC, label LIMIT :limit
-    """), {**params, "limit": limit})
-    figures = [Figure.model_validate(row) for row in rows.mappings()]
+    if period.start is None and period.end is None:
+        figures = await _ranking_over_all_history(conn, what, by, store_id, limit)
+    else:
+        label, key, joins, _ = RANKED[what]
+        where, params = _range(period, "r.rental_date")
+        if store_id:
+            where += " AND i.store_id = :store"
+            params["store"] = store_id
+        paid = "LEFT JOIN payment p ON p.rental_id = r.rental_id" if by == "revenue" else ""
+        rows = await conn.execute(text(f"""
+            SELECT {label} AS label, {MEASURES[by]} AS value
+            FROM rental r JOIN inventory i USING (inventory_id) {joins} {paid}
+            WHERE {where} GROUP BY {key}, {label} ORDER BY value DESC, label LIMIT :limit
+        """), {**params, "limit": limit})
+        figures = [Figure.model_validate(row) for row in rows.mappings()]
     where_store = f" at store {store_id}" if store_id else ""
     series = Series(title=f"Top {what} by {by}{where_store}", period=period.words,
                     unit="$" if by == "revenue" else "rentals", kind="bar", rows=figures)
     return await _noted(conn, series)
 
 
-GROUPS = {  # revenue per: the label of each group
-    "day": "to_char(date_trunc('day', p.payment_date), 'YYYY-MM-DD')",
-    "week": "to_char(date_trunc('week', p.payment_date), 'IYYY-\"W\"IW')",
-    "month": "to_char(date_trunc('month', p.payment_date), 'YYYY-MM')",
-    "store": "'store ' || st.store_id",
+async def _ranking_over_all_history(conn: AsyncConnection, what: str, by: str,
+                                    store_id: int | None, limit: int) -> list[Figure]:
+    """The ranking over all history: the precomputed totals (rental_totals, assistant.totals)
+    plus the rentals and payments since their mark, the same figures as counting them all.
+
+    A key with fresh rows gets its total + the fresh part; of the others, only those reaching
+    the limit-th best total can make the list (read off the view's index by value), ties
+    included, so the order by value then label is exact."""
+    label, key, joins, to_label = RANKED[what]
+    store = " AND i.store_id = :store" if store_id else ""
+    fresh = f"""
+        SELECT {key} AS key, count(DISTINCT r.rental_id) AS rentals,
+               coalesce(sum(p.amount), 0) AS revenue
+        FROM rental r JOIN inventory i USING (inventory_id) {joins}
+        LEFT JOIN payment p ON p.rental_id = r.rental_id
+        WHERE {FRESH_RENTAL}{store} GROUP BY {key}"""
+    if by == "revenue":  # payments since the mark for rentals before it
+        fresh += f"""
+        UNION ALL
+        SELECT {key}, 0, sum(p.amount)
+        FROM payment p JOIN rental r ON r.rental_id = p.rental_id
+        JOIN inventory i USING (inventory_id) {joins}
+        WHERE {FRESH_PAYMENT} AND NOT {FRESH_RENTAL}{store} GROUP BY {key}"""
+    rows = await read_with_mark(conn, f"""
+        WITH fresh AS (SELECT key, sum(rentals) AS rentals, sum(revenue) AS revenue
+                       FROM ({fresh}) AS parts GROUP BY key),
+        kept AS NOT MATERIALIZED (
+            SELECT t.key, t.{by} AS value FROM rental_totals t
+            WHERE t.kind = :kind AND t.store_id = :store_or_all AND t.rentals > 0
+              AND NOT EXISTS (SELECT 1 FROM fresh WHERE fresh.key = t.key)),
+        bar AS (SELECT value FROM kept ORDER BY value DESC LIMIT 1 OFFSET :limit - 1),
+        candidates AS (
+            SELECT key, value FROM kept
+            WHERE value >= coalesce((SELECT value FROM bar), {_BELOW_ALL[by]})
+            UNION ALL
+            SELECT fresh.key, coalesce(t.{by}, 0) + fresh.{by} FROM fresh
+            LEFT JOIN rental_totals t ON t.kind = :kind AND t.store_id = :store_or_all
+                                     AND t.key = fresh.key)
+        SELECT (SELECT {label} FROM {to_label}) AS label, t.value, {MARK_HELD} AS mark_held
+        FROM candidates t
+        ORDER BY t.value DESC, label LIMIT :limit
+    """, {"kind": what, "store": store_id, "store_or_all": store_id or 0, "limit": limit})
+    return [Figure.model_validate(row) for row in rows]
+
+
+GROUPS = {  # revenue per: the label of each group, from a time ({at}) and a store ({store})
+    "day": "to_char(date_trunc('day', {at}), 'YYYY-MM-DD')",
+    "week": "to_char(date_trunc('week', {at}), 'IYYY-\"W\"IW')",
+    "month": "to_char(date_trunc('month', {at}), 'YYYY-MM')",
+    "store": "'store ' || {store}",
     "category": "cat.name",
 }
 
@@ -205,17 +303,44 @@ async def revenue(conn: AsyncConnection, per: str, period: Period,
     if store_id:
         where += " AND st.store_id = :store"
         params["store"] = store_id
+    group = GROUPS[per].format(at="p.payment_date", store="st.store_id")
+    payments = f"SELECT {group} AS label, p.amount AS value FROM payment p {joins} WHERE {where}"
+    if _whole_days(period):
+        # Whole days: the precomputed revenue per day (payment_days, payment_category_days)
+        # plus the payments since the views' mark.
+        days = "payment_category_days" if per == "category" else "payment_days"
+        to_label = "JOIN category cat USING (category_id)" if per == "category" else ""
+        day_where, _ = _range(period, "d.day")
+        if store_id:
+            day_where += " AND d.store_id = :store"
+        payments = f"""
+            SELECT {GROUPS[per].format(at="d.day", store="d.store_id")} AS label,
+                   d.amount AS value
+            FROM {days} d {to_label} WHERE {day_where}
+            UNION ALL
+            {payments} AND {FRESH_PAYMENT}"""
     order = "value DESC, label" if per in ("store", "category") else "label"
-    rows = await conn.execute(text(f"""
-        SELECT {GROUPS[per]} AS label, sum(p.amount) AS value FROM payment p {joins}
-        WHERE {where} GROUP BY 1 ORDER BY {order}
-    """), params)
-    figures = [Figure.model_validate(row) for row in rows.mappings()]
+    statement = f"""
+        SELECT label, sum(value) AS value, {MARK_HELD} AS mark_held FROM ({payments}) AS paid
+        GROUP BY label ORDER BY {order}"""
+    if _whole_days(period):
+        rows = await read_with_mark(conn, statement, params)
+    else:
+        rows = (await conn.execute(text(statement.replace(MARK_HELD, "true")),
+                                   params)).mappings().all()
+    figures = [Figure.model_validate(row) for row in rows]
     where_store = f" at store {store_id}" if store_id else ""
     series = Series(title=f"Revenue per {per}{where_store}", period=period.words, unit="$",
                     kind="bar" if per in ("store", "category") else "line", rows=figures,
                     total=sum((f.value for f in figures), Decimal(0)))
     return await _noted(conn, series)
+
+
+def _whole_days(period: Period) -> bool:
+    """Whether the period is made of whole UTC days, as the views' days are."""
+    return all(at is None or (at.utcoffset() is not None
+                              and at.astimezone(UTC).timetz() == time(tzinfo=UTC))
+               for at in (period.start, period.end))
 
 
 async def _noted(conn: AsyncConnection, series: Series) -> Series:

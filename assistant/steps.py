@@ -14,7 +14,7 @@ from chainlit.utils import utc_now
 from pydantic import BaseModel
 from semantic_kernel.filters import FunctionInvocationContext
 
-from plugins.results import Ambiguous, Failure
+from plugins.results import Ambiguous, AtLeast, Failure, counted_up_to_bounds
 
 # What a call did, in the past tense; a function missing here is named from its own name.
 DONE = {
@@ -111,7 +111,7 @@ def reading(result: Any) -> str:
         return result.error
     if isinstance(result, Ambiguous):
         return "\n".join([result.question, ""] + _table(plain(result.matches), None))
-    record = plain(result)
+    record = counted_up_to_bounds(plain(result))
     if not isinstance(record, dict):
         return "" if record is None else str(record)
     while len(record) == 1 and isinstance(only := next(iter(record.values())), dict):
@@ -150,6 +150,8 @@ def _table(rows: list[dict], total: int | None) -> list[str]:
              "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(_cell(k, row.get(k)) for k in columns) + " |" for row in shown]
     more = (total if total is not None else len(rows)) - len(shown)
+    if isinstance(total, AtLeast):
+        more = AtLeast(more)
     return lines + (["", f"… and {more} more"] if more > 0 else [])  # apart, not a table row
 
 

@@ -9,6 +9,7 @@ from assistant import customers, payments, rentals
 from assistant.db import Database
 from assistant.models import Money
 from assistant.rentals import RentalFilter
+from assistant.totals import Count
 from plugins.results import (
     Ambiguous,
     CustomerBrief,
@@ -61,20 +62,26 @@ class CustomersPlugin:
     @kernel_function(
         name="find_customer",
         description="Find a customer by id, full or partial name, or email. When several "
-        "customers match, all are returned and you must ask which one is meant; never guess.",
+        "customers match, the question says how many and the first ten by name are returned; "
+        "you must ask which one is meant; never guess.",
     )
     async def find_customer(
         self, query: Annotated[str, "Customer id, name (e.g. 'Mary Smith') or email"]
     ) -> CustomerFound | Ambiguous[CustomerBrief] | Failure:
         async with self.database.reading() as conn:
-            found = await customers.find_customers(conn, query, limit=10)
-        if not found:
+            found = await customers.search_customers(conn, query, limit=10)
+        if not found.customers:
             return Failure(error=f"No customer matches '{query.strip()}'.")
-        if len(found) == 1:
-            return CustomerFound(customer=CustomerBrief.of(found[0]))
+        if len(found.customers) == 1 and found.total == Count(1):
+            return CustomerFound(customer=CustomerBrief.of(found.customers[0]))
+        # How many match in all (not the page): "344 customers match 'luther'", then the
+        # first ten by name.
+        first = (f" (the first {len(found.customers)} by name)"
+                 if found.total.more or found.total.n > len(found.customers) else "")
         return Ambiguous[CustomerBrief](
-            question=f"{len(found)} customers match '{query.strip()}'. Which one?",
-            matches=[CustomerBrief.of(c) for c in found],
+            question=f"{str(found.total).capitalize()} customers match '{query.strip()}'"
+                     f"{first}. Which one?",
+            matches=[CustomerBrief.of(c) for c in found.customers],
         )
 
     @kernel_function(

@@ -12,6 +12,7 @@ from assistant.db import Database
 from assistant.errors import FilmNotFound
 from assistant.films import RATINGS, FilmFilter
 from assistant.models import Film
+from assistant.totals import COUNT_BOUND
 from plugins.results import (
     ActorFilms,
     Ambiguous,
@@ -127,12 +128,14 @@ class FilmsPlugin:
         async with self.database.reading() as conn:
             filters, notes = await films.checked_filter(conn, filters)
             found = await films.list_films(conn, filters, skip=(page - 1) * size, limit=size,
-                                           sort=sort, descending=descending)
+                                           sort=sort, descending=descending,
+                                           count_bound=COUNT_BOUND)
+        more = found.total_is_lower_bound
         return FilmPage(
             searched=filters.describe(), sort=films.order_in_words(sort, descending),
-            total=found.total, page=page,
-            pages=max(1, -(-found.total // size)), films=[FilmBrief.of(f) for f in found.films],
-            note=" ".join(notes) or None,
+            total=found.total, total_is_lower_bound=more or None, page=page,
+            pages=max(1, -(-(found.total + more) // size)),
+            films=[FilmBrief.of(f) for f in found.films], note=" ".join(notes) or None,
         )
 
     @kernel_function(
@@ -166,8 +169,10 @@ class FilmsPlugin:
                 return ActorFilms(name=name.strip(), actors=actors)
             size, page = PAGE_SIZE, max(1, page)
             found = await films.list_films(conn, FilmFilter(actor=actors[0].name),
-                                           skip=(page - 1) * size, limit=size)
-        return ActorFilms(name=name.strip(), actors=actors, total=found.total, page=page,
+                                           skip=(page - 1) * size, limit=size,
+                                           count_bound=COUNT_BOUND)
+        return ActorFilms(name=name.strip(), actors=actors, total=found.total,
+                          total_is_lower_bound=found.total_is_lower_bound or None, page=page,
                           films=[FilmBrief.of(f) for f in found.films])
 
     @kernel_function(

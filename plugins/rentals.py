@@ -14,6 +14,7 @@ from assistant.db import Database
 from assistant.errors import StoreError
 from assistant.models import RentalPlan, ReturnPlan
 from assistant.rentals import RentalFilter
+from assistant.totals import COUNT_BOUND
 from plugins.results import (
     Failure,
     LateFeeRule,
@@ -69,9 +70,10 @@ class RentalsPlugin:
 
     async def _rentals(self, filters: RentalFilter, limit: int) -> RentalList:
         async with self.database.reading() as conn:
-            total = await rentals.count_rentals(conn, filters)
+            total = await rentals.count_rentals(conn, filters, bound=COUNT_BOUND)
             lines = await rentals.rental_lines(conn, filters, limit=rows(limit))
-        return RentalList(total=total, store_id=filters.store_id,
+        return RentalList(total=total.n, total_is_lower_bound=total.more or None,
+                          store_id=filters.store_id,
                           rentals=[RentalBrief.of(line) for line in lines])
 
     @kernel_function(name="rental_details", description="One rental by its id.")

@@ -6,7 +6,7 @@ When there is no single record to answer with, it is a `Failure` (why) or an `Am
 """
 
 from datetime import date
-from typing import Generic, Literal, Self, TypeVar
+from typing import Any, Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -22,6 +22,35 @@ from assistant.models import (
 from assistant.stats import StoreCounts
 
 MAX_ROWS = 25  # the most rows a function hands the model at once
+# A `total` is counted exactly up to COUNT_BOUND (assistant.totals); beyond, it is COUNT_BOUND
+# with `total_is_lower_bound: true` ("more than 1,000"), so a count stays cheap however many
+# match. The field is left out when the count is exact. What shows a result to the clerk reads
+# such a count as an AtLeast (counted_up_to_bounds).
+
+
+class AtLeast(int):
+    """A count made up to a bound: more than that many match ("more than 1,000")."""
+
+    def __str__(self) -> str:
+        return f"more than {int(self):,}"
+
+    def __format__(self, spec: str) -> str:
+        return f"more than {format(int(self), spec)}"
+
+
+def counted_up_to_bounds(value: Any) -> Any:
+    """`value` with each count flagged `X_is_lower_bound` made an AtLeast, the flags left out
+    (so rows with and without one still make one table)."""
+    if isinstance(value, list):
+        return [counted_up_to_bounds(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    flag = "_is_lower_bound"
+    out = {k: counted_up_to_bounds(v) for k, v in value.items() if not k.endswith(flag)}
+    for key in (k.removesuffix(flag) for k, v in value.items() if k.endswith(flag) and v):
+        if isinstance(out.get(key), int):
+            out[key] = AtLeast(out[key])
+    return out
 
 
 def rows(limit: int | None) -> int:
@@ -63,6 +92,7 @@ class FilmPage(StoreResult):
     searched: str  # the filters applied, in words: nothing dropped out of sight
     sort: str
     total: int  # all matches, not the page size
+    total_is_lower_bound: bool | None = None  # true: more than `total` match (and pages)
     page: int
     pages: int
     films: list[FilmBrief]
@@ -83,6 +113,7 @@ class ActorFilms(StoreResult):
     name: str
     actors: list[Actor]
     total: int | None = None
+    total_is_lower_bound: bool | None = None  # true: in more than `total` films
     page: int | None = None
     films: list[FilmBrief] = []
 
@@ -198,6 +229,7 @@ class RentalList(StoreResult):
     """A page of rentals with the count of all that match (active or overdue)."""
 
     total: int
+    total_is_lower_bound: bool | None = None  # true: more than `total` match
     store_id: int | None = None  # the store they were narrowed to
     rentals: list[RentalBrief]
 

@@ -31,7 +31,7 @@ class StatsPlugin:
     async def store_counts(self, store_id: StoreId = None) -> StoreCountsResult:
         async with self.database.reading() as conn:
             counts = await stats.store_counts(conn)
-            catalogue = await conn.scalar(text("SELECT count(*) FROM film"))
+            catalogue = await stats.films_in_catalogue(conn)
         return StoreCountsResult(films_in_catalogue=catalogue,
                                  stores=[StoreCountsRow.model_validate(c) for c in counts
                                          if store_id in (None, c.store_id)])

@@ -44,6 +44,17 @@ RENTAL_INDEXES = {
     "rental_one_open_per_copy", "idx_rental_customer_date", "idx_rental_open",
     "idx_category_lower_name",
 }  # fmt: skip
+SCALE_INDEXES = {
+    "idx_film_title_bigrams", "idx_film_upper_title", "idx_film_length",
+    "idx_film_length_desc", "idx_film_rental_rate", "idx_film_rental_rate_desc",
+    "idx_film_release_year", "idx_film_release_year_desc", "idx_film_rental_duration",
+    "idx_film_category_category", "idx_inventory_film", "idx_actor_upper_name",
+    "idx_actor_upper_first_name", "idx_actor_upper_last_name", "idx_customer_lower_name",
+    "idx_customer_lower_first_name", "idx_customer_lower_last_name", "idx_customer_lower_email",
+    "idx_payment_date",
+}  # fmt: skip
+TOTALS_VIEWS = {"stats_as_of", "rental_totals", "payment_days", "payment_category_days",
+                "store_totals"}
 STORE_FUNCTIONS = (
     "inventory_in_stock", "film_in_stock", "film_not_in_stock", "get_customer_balance",
     "inventory_held_by_customer", "last_day", "last_updated",
@@ -230,7 +241,7 @@ def official(new_database, pagila_dir) -> OfficialPagila:
 
 
 def test_upgrade_empty_database_reaches_head(fresh_url):
-    assert current_revision(fresh_url) == head_revision() == "0005_sign_in_and_conversations"
+    assert current_revision(fresh_url) == head_revision()
     with connect(fresh_url) as conn:
         cols = columns(conn)
         assert set(OFFICIAL_TABLES) | {"streaming_subscription"} <= set(cols)
@@ -289,6 +300,42 @@ def test_upgrade_over_official_changes_no_row(official):
     assert upgrade(official.url).startswith("already at")
 
 
+def materialized_views(conn: Connection) -> set[str]:
+    return set(conn.scalars(text("SELECT matviewname FROM pg_matviews "
+                                 "WHERE schemaname = 'public'")))
+
+
+def test_reads_at_scale_on_both_schemas(fresh_url, official):
+    """Migration 0006 adds the same indexes and views to the fresh and the official schema
+    (the official one's partitioned payment gets an index on payment_id too), and the views
+    over the official data hold its totals as of the upgrade."""
+    for url in (fresh_url, official.url):
+        with connect(url) as conn:
+            assert {name for _, name, _ in indexes(conn)} >= SCALE_INDEXES
+            assert materialized_views(conn) == TOTALS_VIEWS
+            assert conn.scalar(text("SELECT text_bigrams('Ab c')")) == ["ab", "b ", " c"]
+            assert "USING gin (fulltext)" in conn.scalar(text(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'film_fulltext_idx'"))
+    with connect(official.url) as conn:
+        assert conn.scalar(text(
+            "SELECT count(*) FROM pg_indexes WHERE indexname = 'idx_payment_id'")) == 1
+        mark = conn.execute(text("SELECT * FROM stats_as_of")).mappings().one()
+        assert (mark["last_rental_id"], mark["last_payment_id"], mark["films"]) == (
+            conn.scalar(text("SELECT max(rental_id) FROM rental")),
+            conn.scalar(text("SELECT max(payment_id) FROM payment")), 1000)
+        rentals, revenue = conn.execute(text(
+            "SELECT sum(rentals), sum(revenue) FROM rental_totals "
+            "WHERE kind = 'films' AND store_id = 0")).one()
+        assert (rentals, revenue) == conn.execute(text(
+            "SELECT count(*), (SELECT sum(amount) FROM payment) FROM rental")).one()
+        assert conn.scalar(text("SELECT count(*) FROM rental_totals "
+                                "WHERE kind = 'films' AND store_id = 0")) == 1000
+        assert conn.scalar(text("SELECT sum(amount) FROM payment_days")) == conn.scalar(
+            text("SELECT sum(amount) FROM payment"))
+        assert conn.execute(text(
+            "SELECT sum(copies), sum(customers) FROM store_totals")).one() == (4581, 599)
+
+
 def test_a_copy_cannot_be_out_twice(official):
     with connect(official.url) as conn:
         rental_id, inventory_id = conn.execute(
@@ -320,7 +367,10 @@ def test_downgrade_to_base_removes_enhancements_then_upgrade_again(new_database)
         assert "streaming_available" not in {name for name, *_ in cols["film"]}
         names = {name for _, name, _ in indexes(conn)}
         assert names >= OFFICIAL_INDEXES
-        assert not names & (STREAMING_INDEXES | RENTAL_INDEXES)
+        assert not names & (STREAMING_INDEXES | RENTAL_INDEXES | SCALE_INDEXES)
+        assert not materialized_views(conn)
+        assert "USING gist (fulltext)" in conn.scalar(text(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'film_fulltext_idx'"))
     assert upgrade(url) == f"upgraded from {BASE_REVISION} to {head_revision()}"
     assert current_revision(url) == head_revision()
 

@@ -188,7 +188,7 @@ async def test_several_matching_customers_are_all_reported(conn, sql):
 async def test_overdue_rentals_are_past_their_due_date(conn, sql):
     overdue = await rentals.rental_lines(conn, RentalFilter(overdue_only=True), limit=100)
     assert len(overdue) == 100
-    assert await rentals.count_rentals(conn, RentalFilter(overdue_only=True)) == sql("""
+    assert (await rentals.count_rentals(conn, RentalFilter(overdue_only=True))).n == sql("""
         SELECT count(*) FROM rental r JOIN inventory USING (inventory_id) JOIN film f USING (film_id)
         WHERE r.return_date IS NULL AND r.rental_date + f.rental_duration * interval '1 day' < now()
     """)[0][0] >= 100

@@ -1,5 +1,7 @@
 """The parent FastAPI app: REST routers now, the chat mounted at /chat."""
 
+import asyncio
+import contextlib
 import gc
 import os
 from contextlib import asynccontextmanager
@@ -29,6 +31,7 @@ from assistant.security import chainlit_auth_secret
 from assistant.settings import Settings, get_settings
 from assistant.startup import prepare_store
 
+from assistant.totals import keep_fresh
 log = get_logger(__name__)
 
 CHAT_PATH = "/chat"
@@ -72,10 +75,15 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
         gc.freeze()
         log.info("started", version=__version__, llm_mode=settings.llm_mode)
         try:
+        # The totals over all history (assistant.totals), refreshed in the background.
+        refreshing = asyncio.create_task(keep_fresh(database), name="refresh_totals")
             yield
         finally:
             open_front_desk(before)
             await database.close()
+            refreshing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refreshing
 
     app = documented_app(  # FastAPI, with /docs and /redoc served offline
         title="Pagila Assistant",

@@ -9,7 +9,8 @@ question asks comes first, in a sentence: the field its words name (the amount f
 much", the count for a "how many"), the newest record of a list for "the last payment", a
 series' total, a ranking's first. A "how many" answered by rows of counts (each store's)
 states their total first, unless the result has the whole figure itself (the catalogue's
-films: a film at both stores is one film).
+films: a film at both stores is one film). A count made up to a bound (`X_is_lower_bound`)
+is said as what it is: "more than 1,000".
 """
 
 import re
@@ -17,9 +18,17 @@ from typing import Any
 
 from assistant.offline import answers
 from assistant.offline.declarations import stem
+from plugins.results import AtLeast, counted_up_to_bounds
+
+
+def _sum(values: Any) -> int:
+    values = list(values)
+    total = sum(values)
+    return AtLeast(total) if any(isinstance(v, AtLeast) for v in values) else total
 
 
 def answer(function: str, args: dict, data: dict, focus: tuple[str, ...] = ()) -> str:
+    data = counted_up_to_bounds(data)
     if data.get("error"):
         return answers.error_text(data["error"], "That did not work.")
     if isinstance(data.get("films"), list) and "searched" in data:
@@ -109,12 +118,14 @@ def _film_page(data: dict) -> str:
             return f"That was all: the {total} {what} fit on {data.get('pages')} page(s).{note}"
         return f"There are no {what}.{note}"
     order = f", {data['sort']}" if data.get("sort") else ""
-    if data.get("pages", 1) > 1:
+    bounded = isinstance(total, AtLeast)  # then the pages are not counted either
+    if bounded or data.get("pages", 1) > 1:
         first = (data["page"] - 1) * len(shown) + 1 if data["page"] > 1 else 1
-        head = (f"Found {total} {what}{order}; page {data['page']} of {data['pages']}"
+        of = "" if bounded else f" of {data['pages']}"
+        head = (f"Found {total} {what}{order}; page {data['page']}{of}"
                 f" ({'the first' if data['page'] == 1 else 'from number ' + str(first) + ','}"
                 f" {len(shown)}):")
-        more = "\n\nSay \"next\" for more." if data["page"] < data["pages"] else ""
+        more = "\n\nSay \"next\" for more." if bounded or data["page"] < data["pages"] else ""
     else:
         head, more = f"Found {total} {what}{order}:", ""
     lines = answers.numbered([answers.film_line(f, full=True) for f in shown])
@@ -191,7 +202,7 @@ def _totals(rows: list[dict], label: str, focus: tuple[str, ...],
     if "count" not in focus or len(rows) < 2:
         return []
     best = [k for k in _counted(rows, focus) if not _stems(k) & wholes]
-    return [f"**Total {k.replace('_', ' ')}, all {label}: {sum(r[k] for r in rows):,}**"
+    return [f"**Total {k.replace('_', ' ')}, all {label}: {_sum(r[k] for r in rows):,}**"
             for k in best]
 
 

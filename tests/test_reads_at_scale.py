@@ -1,0 +1,311 @@
+"""Reads at a chain's scale (migration 0006, assistant.totals) on the official Pagila data:
+bounded counts said honestly, find_customer's count of all matches, and every reshaped read
+giving what the plain SQL it replaced gives, from the precomputed totals and with rows added
+after them (written in a transaction that is rolled back)."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from assistant import customers, films, rentals, stats, steps, totals
+from assistant.db import Database
+from assistant.films import FilmFilter
+from assistant.offline import render
+from assistant.offline.declarations import stem
+from assistant.rentals import DUE, RentalFilter
+from assistant.totals import Count, count_sql
+from plugins import CustomersPlugin, FilmsPlugin, RentalsPlugin
+from plugins.results import StoreCountsResult, StoreCountsRow
+
+
+@pytest.fixture
+async def conn(official_url):
+    database = Database(official_url, pool_size=2)
+    async with database.reading() as connection:
+        yield connection
+    await database.close()
+
+
+@pytest.fixture
+async def writing(official_url):
+    """A connection in a transaction that is rolled back: rows added after the totals."""
+    database = Database(official_url, pool_size=2)
+    async with database.engine.connect() as connection:
+        transaction = await connection.begin()
+        yield connection
+        await transaction.rollback()
+    await database.close()
+
+
+async def add_rentals(conn, count: int = 3) -> None:
+    """New rentals (with their payments) of the most rented film, and a late fee paid today
+    for an old rental: past the totals' mark, read live."""
+    film_id = await conn.scalar(text("""
+        SELECT i.film_id FROM rental r JOIN inventory i USING (inventory_id)
+        GROUP BY i.film_id ORDER BY count(*) DESC, i.film_id LIMIT 1"""))
+    copies = (await conn.execute(text("""
+        SELECT i.inventory_id FROM inventory i WHERE i.film_id = :film AND NOT EXISTS (
+            SELECT 1 FROM rental r WHERE r.inventory_id = i.inventory_id
+            AND r.return_date IS NULL) ORDER BY i.inventory_id LIMIT :n"""),
+        {"film": film_id, "n": count})).scalars().all()
+    for copy in copies:
+        rental_id = await conn.scalar(text("""
+            INSERT INTO rental (rental_date, inventory_id, customer_id, staff_id)
+            VALUES (now(), :copy, 5, 1) RETURNING rental_id"""), {"copy": copy})
+        await conn.execute(text("""
+            INSERT INTO payment (customer_id, staff_id, rental_id, amount, payment_date)
+            VALUES (5, 1, :rental, 7.50, now())"""), {"rental": rental_id})
+    await conn.execute(text("""
+        INSERT INTO payment (customer_id, staff_id, rental_id, amount, payment_date)
+        SELECT customer_id, 2, rental_id, 42.00, now() FROM rental ORDER BY rental_id LIMIT 1"""))
+
+
+# --- counts that stay cheap ----------------------------------------------------------------
+
+
+def test_a_count_is_exact_up_to_its_bound_then_more_than():
+    assert Count.of(344, 1000) == Count(344) and str(Count(344)) == "344"
+    assert Count.of(1001, 1000) == Count(1000, more=True)
+    assert str(Count(1000, more=True)) == "more than 1,000"
+    assert Count.of(5000, None) == Count(5000)
+    assert count_sql("SELECT 1 FROM film", 1000).endswith("LIMIT 1001) AS counted")
+    assert "LIMIT" not in count_sql("SELECT 1 FROM film", None)
+
+
+async def test_film_lists_count_up_to_a_bound(conn, sql):
+    every = sql("SELECT count(*) FROM film")[0][0]
+    exact = await films.list_films(conn, limit=5)
+    assert (exact.total, exact.total_is_lower_bound) == (every, False)
+    bounded = await films.list_films(conn, limit=5, count_bound=100)
+    assert (bounded.total, bounded.total_is_lower_bound) == (100, True)
+    assert [f.film_id for f in bounded.films] == [f.film_id for f in exact.films]
+    assert "total_is_lower_bound" not in exact.model_dump_json()  # not on the REST wire
+    roomy = await films.list_films(conn, FilmFilter(category="Music"), count_bound=1000)
+    assert (roomy.total, roomy.total_is_lower_bound) == (sql("""
+        SELECT count(*) FROM film_category JOIN category USING (category_id)
+        WHERE name = 'Music'""")[0][0], False)
+
+
+async def test_rental_counts_up_to_a_bound(conn, sql):
+    out = sql("SELECT count(*) FROM rental WHERE return_date IS NULL")[0][0]
+    assert await rentals.count_rentals(conn, RentalFilter(open_only=True)) == Count(out)
+    assert await rentals.count_rentals(conn, RentalFilter(open_only=True), bound=50) == Count(
+        50, more=True)
+
+
+async def test_the_chat_says_more_than_when_it_stopped_counting(database, monkeypatch, sql):
+    monkeypatch.setattr("plugins.films.COUNT_BOUND", 100)
+    monkeypatch.setattr("plugins.rentals.COUNT_BOUND", 20)
+    page = await FilmsPlugin(database).search_films()
+    assert (page.total, page.total_is_lower_bound) == (100, True)
+    assert page.pages > 100 // 10 and '"total_is_lower_bound":true' in str(page)
+    comedies = await FilmsPlugin(database).search_films(category="Comedy")
+    assert comedies.total_is_lower_bound is None and "total_is_lower_bound" not in str(comedies)
+    assert comedies.total == sql("""SELECT count(*) FROM film_category JOIN category
+                                    USING (category_id) WHERE name = 'Comedy'""")[0][0]
+    out = await RentalsPlugin(database, 1, None).active_rentals()
+    assert (out.total, out.total_is_lower_bound, len(out.rentals)) == (20, True, 10)
+
+    # What the clerk reads, from the offline model and in the step: "more than", never the
+    # bound as if it were the count.
+    said = render.answer("Films-search_films", {}, json.loads(str(page)))
+    assert said.startswith("Found more than 100 films") and " of " not in said.split("\n")[0]
+    said = render.answer("Rentals-active_rentals", {}, json.loads(str(out)))
+    assert said.startswith("more than 20 active rentals; the first 10")
+    assert "total: more than 20" in steps.reading(out) and "… and more than 15 more" in \
+        steps.reading(out)
+
+
+def test_store_counts_beyond_the_bound_are_said_as_more_than():
+    counts = StoreCountsResult(films_in_catalogue=1000, stores=[
+        StoreCountsRow(store_id=1, films=900, copies=4000, customers=300, rentals_out=1000,
+                       overdue=1000, rentals_out_is_lower_bound=True,
+                       overdue_is_lower_bound=True),
+        StoreCountsRow(store_id=2, films=900, copies=4000, customers=300, rentals_out=12,
+                       overdue=3)])
+    said = render.answer("Stats-store_counts", {}, json.loads(str(counts)), ("count", stem("overdue")))
+    assert "Total overdue, all stores: more than 1,003" in said, said
+    assert "| 1 | 900 | 4000 | 300 | more than 1,000 | more than 1,000 |" in said, said
+    assert "lower bound" not in said and "lower bound" not in steps.reading(counts)
+
+
+# --- find_customer: how many match, not the page ---------------------------------------------
+
+
+def matching(sql, prefix: str) -> int:
+    return sql("""SELECT count(*) FROM customer WHERE lower(first_name) LIKE :p
+                  OR lower(last_name) LIKE :p""", p=f"{prefix}%")[0][0]
+
+
+async def test_find_customer_says_how_many_match(database, sql):
+    many = matching(sql, "m")
+    assert many > 10
+    found = await CustomersPlugin(database).find_customer("m")
+    assert found.question == f"{many} customers match 'm' (the first 10 by name). Which one?"
+    assert len(found.matches) == 10
+    names = sql("""SELECT customer_id FROM customer WHERE lower(first_name) LIKE 'm%'
+                   OR lower(last_name) LIKE 'm%' ORDER BY last_name, first_name, customer_id
+                   LIMIT 10""")
+    assert [c.customer_id for c in found.matches] == [row[0] for row in names]
+    few = matching(sql, "willie")
+    assert 1 < few <= 10
+    found = await CustomersPlugin(database).find_customer("willie")
+    assert found.question == f"{few} customers match 'willie'. Which one?"
+
+
+async def test_find_customer_says_more_than_beyond_the_bound(conn, sql):
+    matches = await customers.search_customers(conn, "m", limit=10, count_bound=20)
+    assert matches.total == Count(20, more=True) and len(matches.customers) == 10
+    exact = await customers.search_customers(conn, "mary smith")
+    assert exact.total == Count(1) and [c.name for c in exact.customers] == ["MARY SMITH"]
+    assert (await customers.search_customers(conn, "nobody-at-all")).total == Count(0)
+
+
+# --- the same answers as the plain SQL, before and after rows past the totals -----------------
+
+RANKING_SQL = {  # the ranking over all history as it was computed before migration 0006
+    "rentals": "count(DISTINCT r.rental_id)", "revenue": "coalesce(sum(p.amount), 0)"}
+
+
+async def plain_ranking(conn, what: str, by: str, store_id: int | None) -> list[tuple]:
+    label, key, joins, _ = stats.RANKED[what]
+    paid = "LEFT JOIN payment p ON p.rental_id = r.rental_id" if by == "revenue" else ""
+    store = "i.store_id = :store" if store_id else "true"
+    rows = await conn.execute(text(f"""
+        SELECT {label} AS label, {RANKING_SQL[by]} AS value
+        FROM rental r JOIN inventory i USING (inventory_id) {joins} {paid}
+        WHERE {store} GROUP BY {key}, {label} ORDER BY value DESC, label LIMIT 10
+    """), {"store": store_id})
+    return [(row.label, Decimal(row.value)) for row in rows]
+
+
+async def plain_revenue(conn, per: str, store_id: int | None) -> list[tuple]:
+    group = stats.GROUPS[per].format(at="p.payment_date", store="st.store_id")
+    joins = "JOIN staff st ON st.staff_id = p.staff_id"
+    if per == "category":
+        joins += (" JOIN rental r ON r.rental_id = p.rental_id JOIN inventory i USING "
+                  "(inventory_id) JOIN film_category fc USING (film_id) "
+                  "JOIN category cat USING (category_id)")
+    store = "st.store_id = :store" if store_id else "true"
+    order = "value DESC, label" if per in ("store", "category") else "label"
+    rows = await conn.execute(text(f"""
+        SELECT {group} AS label, sum(p.amount) AS value FROM payment p {joins}
+        WHERE {store} GROUP BY 1 ORDER BY {order}"""), {"store": store_id})
+    return [(row.label, row.value) for row in rows]
+
+
+async def same_as_plain_sql(conn) -> None:
+    every_time = stats.period_of("", None)
+    for what in stats.RANKED:
+        for by in stats.MEASURES:
+            for store_id in (None, 2):
+                ranked = await stats.ranking(conn, what, by, every_time, store_id)
+                assert [(f.label, f.value) for f in ranked.rows] == await plain_ranking(
+                    conn, what, by, store_id), (what, by, store_id)
+    for per in stats.GROUPS:
+        for store_id in (None, 1):
+            series = await stats.revenue(conn, per, every_time, store_id)
+            assert [(f.label, f.value) for f in series.rows] == await plain_revenue(
+                conn, per, store_id), (per, store_id)
+    counted = (await conn.execute(text(f"""
+        SELECT s.store_id,
+               (SELECT count(DISTINCT film_id) FROM inventory i WHERE i.store_id = s.store_id),
+               (SELECT count(*) FROM inventory i WHERE i.store_id = s.store_id),
+               (SELECT count(*) FROM customer c WHERE c.store_id = s.store_id),
+               (SELECT count(*) FROM rental r JOIN inventory i USING (inventory_id)
+                WHERE i.store_id = s.store_id AND r.return_date IS NULL),
+               (SELECT count(*) FROM rental r JOIN inventory i USING (inventory_id)
+                JOIN film f USING (film_id) WHERE i.store_id = s.store_id
+                AND r.return_date IS NULL AND {DUE} < now())
+        FROM store s ORDER BY s.store_id"""))).all()
+    assert [(c.store_id, c.films, c.copies, c.customers, c.rentals_out, c.overdue)
+            for c in await stats.store_counts(conn)] == [tuple(row) for row in counted]
+    assert await stats.films_in_catalogue(conn) == await conn.scalar(
+        text("SELECT count(*) FROM film"))
+    for descending in (True, False):
+        for filters in (FilmFilter(), FilmFilter(category="Horror")):
+            where, params = filters.where()
+            plain = (await conn.execute(text(f"""
+                SELECT f.film_id FROM film f WHERE {where}
+                ORDER BY (SELECT count(*) FROM inventory i JOIN rental r USING (inventory_id)
+                          WHERE i.film_id = f.film_id) {'DESC' if descending else 'ASC'},
+                         f.title, f.film_id LIMIT 10 OFFSET 5"""), params)).scalars().all()
+            page = await films.list_films(conn, filters, skip=5, limit=10, sort="popularity",
+                                          descending=descending)
+            assert [f.film_id for f in page.films] == plain, (filters, descending)
+
+
+async def test_reads_from_the_totals_are_those_of_the_plain_sql(conn):
+    await same_as_plain_sql(conn)
+
+
+async def test_and_so_are_they_with_rentals_and_payments_since_the_totals(writing):
+    await add_rentals(writing)
+    await same_as_plain_sql(writing)
+
+
+async def test_a_refresh_keeps_every_figure(official_url):
+    """Refreshed (CONCURRENTLY, in one REPEATABLE READ transaction), the totals hold what the
+    live parts held: the figures stay those of the plain SQL."""
+    database = Database(official_url, pool_size=1)
+    try:
+        assert await totals.refresh(database)
+        async with database.reading() as conn:
+            await same_as_plain_sql(conn)
+    finally:
+        await database.close()
+
+
+async def test_overdue_rentals_in_due_order_as_the_plain_sql(conn, sql):
+    where = f"r.return_date IS NULL AND {DUE} < now()"
+    order = sql(f"""SELECT r.rental_id FROM rental r JOIN inventory i USING (inventory_id)
+                    JOIN film f USING (film_id) WHERE {where}
+                    ORDER BY {DUE}, r.rental_id""")
+    expected = [row[0] for row in order]
+    for skip, limit in ((0, 10), (7, 25), (0, len(expected) + 5)):
+        lines = await rentals.rental_lines(conn, RentalFilter(overdue_only=True), skip, limit)
+        assert [line.rental_id for line in lines] == expected[skip:skip + limit]
+    at_store = await rentals.rental_lines(conn, RentalFilter(store_id=2, overdue_only=True),
+                                          limit=15)
+    assert [line.rental_id for line in at_store] == [row[0] for row in sql(f"""
+        SELECT r.rental_id FROM rental r JOIN inventory i USING (inventory_id)
+        JOIN film f USING (film_id) WHERE {where} AND i.store_id = 2
+        ORDER BY {DUE}, r.rental_id LIMIT 15""")]
+    examples = await rentals.counter_examples(conn, 1)
+    assert examples["rental"] == str(sql(f"""
+        SELECT r.rental_id FROM rental r JOIN inventory i USING (inventory_id)
+        JOIN film f USING (film_id) WHERE r.return_date IS NULL
+        ORDER BY {DUE}, r.rental_id LIMIT 1""")[0][0])
+
+
+@pytest.mark.parametrize("fragment", ["an", "AN", "zq", "love", "ace", "%", "a_", "  ha "])
+async def test_title_search_through_the_bigrams_finds_what_ilike_finds(conn, sql, fragment):
+    page = await films.list_films(conn, FilmFilter(title_contains=fragment), limit=100)
+    pattern = "%" + fragment.strip().replace("%", "\\%").replace("_", "\\_") + "%"
+    expected = sql("SELECT film_id FROM film WHERE title ILIKE :p ORDER BY title, film_id",
+                   p=pattern)
+    assert page.total == len(expected)
+    assert [f.film_id for f in page.films] == [row[0] for row in expected][:100]
+
+
+async def test_film_stock_and_the_closest_titles_as_before(conn, sql):
+    film_id = sql("SELECT film_id FROM inventory GROUP BY film_id ORDER BY count(*) DESC "
+                  "LIMIT 1")[0][0]
+    stock = await films.film_stock(conn, film_id)
+    assert [(s.store_id, s.copies, s.in_stock) for s in stock] == [tuple(row) for row in sql("""
+        SELECT s.store_id, count(i.inventory_id),
+               count(i.inventory_id) FILTER (WHERE r.rental_id IS NULL)
+        FROM store s
+        LEFT JOIN inventory i ON i.store_id = s.store_id AND i.film_id = :film
+        LEFT JOIN rental r ON r.inventory_id = i.inventory_id AND r.return_date IS NULL
+        GROUP BY s.store_id ORDER BY s.store_id""", film=film_id)]
+    assert await films.closest_titles(conn, "the acadmy dinosaurs") == [row[0] for row in sql("""
+        SELECT f.title FROM film f,
+             LATERAL (SELECT count(*) AS n FROM unnest(ARRAY['%acad%', '%dino%']) p
+                      WHERE f.title ILIKE p) AS shared
+        WHERE f.title ILIKE ANY(ARRAY['%acad%', '%dino%'])
+        ORDER BY shared.n DESC, f.title LIMIT 5""")]
+    assert [a.name for a in await films.find_actors(conn, "penelope guinnes")] == [
+        "PENELOPE GUINESS"]

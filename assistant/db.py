@@ -26,20 +26,59 @@ def start_embedded_server(home: Path, database: str = EMBEDDED_DATABASE) -> str:
 
     pgserver stops the server when the last process holding a handle exits.
     """
-    import pgserver  # imported here: only the embedded path needs the 100 MB of binaries
-
     home = home.expanduser().resolve()
     home.mkdir(parents=True, exist_ok=True)
     pgdata = home / "pgdata"
     server = _servers.get(pgdata)
     if server is None:
-        server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        pgdata.mkdir(exist_ok=True)
+        server = _embedded_server_class()(pgdata, cleanup_mode="stop")
         _servers[pgdata] = server
         log.info("embedded_db_started", pgdata=str(pgdata))
     socket_dir = make_url(server.get_uri()).query["host"]
     url = f"postgresql+psycopg://postgres@/{database}?host={quote(str(socket_dir))}"
     create_database_if_missing(url)
     return url
+
+
+# The embedded server is this home's own: one node, and no replica or archive reads its
+# write-ahead log. wal_level = minimal (which needs max_wal_senders = 0) lets a bulk load into a
+# table created or truncated in the same transaction, as the demo data's (data/demo.py), skip
+# the log: the table's files are synced at commit instead. Without it `db demo --scale 100`
+# wrote over a gigabyte of WAL. What it gives up, streaming replication and point-in-time
+# recovery from this server, nothing here uses (pg_dump works as ever). Only the embedded
+# server's configuration is written: a server at PAGILA_DSN is never changed.
+EMBEDDED_SETTINGS = {"wal_level": "minimal", "max_wal_senders": "0"}
+_SETTINGS_MARK = "# pagila-assistant: the embedded server's own settings (assistant/db.py)"
+
+
+def _embedded_server_class() -> type:
+    """pgserver's server, with EMBEDDED_SETTINGS written into its postgresql.conf before it
+    starts: right after initdb for a new home, so they hold from the first start.
+
+    pgserver takes no settings: its constructor runs initdb (`ensure_pgdata_inited`), then
+    starts the server. Were that hook to go, the settings would just not be written.
+    """
+    import pgserver  # imported here: only the embedded path needs the 100 MB of binaries
+
+    class EmbeddedServer(pgserver.PostgresServer):
+        def ensure_pgdata_inited(self) -> None:
+            super().ensure_pgdata_inited()
+            _write_settings(self.pgdata / "postgresql.conf")
+
+    return EmbeddedServer
+
+
+def _write_settings(conf: Path) -> None:
+    """Append EMBEDDED_SETTINGS to `conf`, once: a home whose server is running already gets
+    them at its next start, and lines added after them (later lines win) are left alone."""
+    text_ = conf.read_text()
+    if _SETTINGS_MARK in text_:
+        return
+    lines = "".join(f"{name} = {value}\n" for name, value in EMBEDDED_SETTINGS.items())
+    separator = "" if text_.endswith("\n") else "\n"
+    with conf.open("a") as file:  # appending keeps the file's owner: pgserver's user, as root
+        file.write(f"{separator}\n{_SETTINGS_MARK}\n{lines}")
 
 
 @contextmanager
@@ -82,6 +121,12 @@ def normalize_dsn(dsn: str) -> str:
 
 # Every session runs in UTC so timestamps serialize the same whatever the server's zone.
 _CONNECT_ARGS = {"options": "-c timezone=UTC"}
+# The app's own sessions (requests, the totals' refresh) plan without parallel workers: the
+# reads on a request path are index lookups of a few thousand rows at most (a ranking over a
+# long period aside, which then keeps to one core), for which starting workers costs more than
+# it saves (10 to 40 ms on a busy two-core machine, measured) and takes the cores other
+# requests need.
+_REQUEST_CONNECT_ARGS = {"options": "-c timezone=UTC -c max_parallel_workers_per_gather=0"}
 
 
 class Database:
@@ -121,12 +166,6 @@ class Database:
             return True
         except Exception:  # any failure means "unreachable" to /health
             return False
-# The app's own sessions (requests, the totals' refresh) plan without parallel workers: the
-# reads on a request path are index lookups of a few thousand rows at most (a ranking over a
-# long period aside, which then keeps to one core), for which starting workers costs more than
-# it saves (10 to 40 ms on a busy two-core machine, measured) and takes the cores other
-# requests need.
-_REQUEST_CONNECT_ARGS = {"options": "-c timezone=UTC -c max_parallel_workers_per_gather=0"}
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -8,23 +8,37 @@ What tests and demos rely on holds at any time of `today`, and on into the next 
 may cross midnight): each store has rentals out that are not yet due, rentals late by a few
 days ($1 a day), and rentals kept over twice their rental period (the replacement cost).
 
-The data is built first as plain rows (`build_store`, no database involved), then loaded with
-COPY in one transaction. Each part of the store draws from its own `random.Random`, seeded
-with the seed and the part's name, so changing how customers are made does not reshuffle
-the films. Nothing iterates over sets, so the hash seed cannot change the result.
+The rows are made table by table as streams (`store_tables`, no database involved) and go
+straight into COPY: the big tables are never held as rows, only the few numbers later
+tables need (a rental is four numbers in arrays). `build_store` collects the same rows into
+lists. Each part of the store draws from its own `random.Random`, seeded with the seed and
+the part's name, so changing how customers are made does not reshuffle the films. Nothing
+iterates over sets, so the hash seed cannot change the result.
+
+The load is a bulk load (PostgreSQL's "Populating a Database"), all in one transaction: the
+loaded tables' foreign keys and the indexes no constraint needs are dropped and made again
+from their catalog definitions once the rows are in; the tables are truncated first, so
+COPY can FREEZE the rows and, under wal_level = minimal (the embedded server's, see
+assistant/db.py), skip the write-ahead log; COPY goes in binary where it can; and each
+table is analyzed. While the rental history is made (Python), the server builds the indexes
+of the tables already loaded.
 """
 
 from __future__ import annotations
 
 import random
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from array import array
+from bisect import bisect, bisect_left
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from itertools import accumulate
+from itertools import accumulate, chain
 
-from psycopg import Cursor, sql
+from psycopg import Cursor, ProgrammingError, pq, sql
 
 from assistant.db import make_sync_engine
 from assistant.staff import hash_password
@@ -54,6 +68,14 @@ HOME_STORE_SHARE = 0.85  # customers mostly rent at their own store
 RENTAL_RATES = (Decimal("0.99"), Decimal("2.99"), Decimal("4.99"))
 DAY = 86400  # seconds; rental times are whole seconds relative to the start of `today`
 HOUR = 3600
+STILL_OUT = 1  # a rental's end while it is out: every return is at or before the start of today
+
+# The tables filled, in the order they are loaded (one that a foreign key references first).
+TABLES = (
+    "language", "country", "city", "address", "store", "staff", "category", "film", "actor",
+    "film_actor", "film_category", "customer", "inventory", "rental", "payment",
+    "streaming_subscription",
+)  # fmt: skip
 
 
 class StoreNotEmpty(RuntimeError):
@@ -64,37 +86,33 @@ class StoreNotEmpty(RuntimeError):
 class Table:
     name: str
     columns: tuple[str, ...]
-    rows: list[tuple]
+    # A list from `build_store`; from `store_tables`, an iterator made as it is read.
+    rows: Iterable[tuple]
     id_column: str | None = None  # serial key whose sequence must move past the loaded ids
+    # The first row is long in coming (the whole rental history is made for it): the loader
+    # has the server build the indexes of the tables before meanwhile.
+    slow_first_row: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Film:
     film_id: int
     rental_duration: int
     rental_rate: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Copy:
     inventory_id: int
     film: Film
     store_id: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Customer:
     customer_id: int
     store_id: int
     active: bool
-
-
-@dataclass
-class Rental:
-    start: int  # seconds relative to the start of `today` (negative: in the past)
-    end: int | None  # None: still out
-    copy: Copy
-    customer_id: int = 0
 
 
 # --------------------------------------------------------------------------- generate
@@ -104,9 +122,12 @@ def generate(
     url: str, *, scale: int = 1, seed: int = DEFAULT_SEED, today: date | None = None
 ) -> dict[str, int]:
     """Fill the empty store at `url` (SQLAlchemy URL) and return the row count per table."""
+    if scale < 1:
+        raise ValueError("scale must be at least 1")
     # The UTC date: rows are stamped from midnight UTC, so they agree with the database's now().
-    tables = build_store(scale=scale, seed=seed, today=today or datetime.now(UTC).date())
+    today = today or datetime.now(UTC).date()
     engine = make_sync_engine(url)
+    counts: dict[str, int] = {}
     try:
         # The raw psycopg connection: COPY streams rows far faster than INSERTs.
         proxy = engine.raw_connection()
@@ -114,15 +135,65 @@ def generate(
             conn = proxy.driver_connection
             with conn.cursor() as cur:
                 _refuse_non_empty(cur)
-                for table in tables:
-                    _copy_rows(cur, table)
-                _advance_sequences(cur, tables)
+                _load(cur, store_tables(scale=scale, seed=seed, today=today), counts)
             conn.commit()
         finally:
             proxy.close()  # back to the pool, which rolls back anything uncommitted
     finally:
         engine.dispose()
-    return {table.name: len(table.rows) for table in tables}
+    return counts
+
+
+def _load(cur: Cursor, tables: Iterable[Table], counts: dict[str, int]) -> None:
+    """COPY the tables in, their indexes and foreign keys set aside and made again after."""
+    # Sorting for the index builds, hashing for the foreign keys' checks.
+    cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+    cur.execute("SET LOCAL work_mem = '64MB'")
+    indexes, keys = _set_aside_indexes_and_keys(cur)
+    truncated = _truncate(cur)
+    highest: dict[str, tuple[str, int | None]] = {}
+    loaded: set[str] = set()
+    pending: list[sql.Composable] = []  # what the loaded tables are owed, in order
+
+    def build() -> None:
+        for statement in pending:
+            cur.execute(statement)
+        pending.clear()
+
+    for table in tables:
+        rows: Iterable[tuple] = table.rows
+        if table.slow_first_row:  # the server builds meanwhile, instead of after
+            rows = _first_row_while(iter(rows), build)
+        counts[table.name], top = _copy_rows(cur, table, rows, freeze=table.name in truncated)
+        if table.id_column is not None:
+            highest[table.name] = (table.id_column, top)
+        loaded.add(table.name)
+        pending += [sql.SQL(create) for create in indexes.pop(table.name, ())]
+        # Statistics for the planner: the app's first queries, and the keys' checks.
+        pending.append(sql.SQL("ANALYZE {}").format(sql.Identifier(table.name)))
+        # A foreign key is checked once both its tables are in, whichever way it points.
+        ready = [key for key in keys if key.tables <= loaded]
+        pending += [sql.SQL(key.create) for key in ready]
+        keys = [key for key in keys if key not in ready]
+    build()
+    # Left over only if a table was not loaded, or a key points outside the store's tables.
+    for create in [*chain.from_iterable(indexes.values()), *(key.create for key in keys)]:
+        cur.execute(create)
+    _advance_sequences(cur, highest)
+
+
+def _first_row_while(rows: Iterator[tuple], work: Callable[[], None]) -> Iterator[tuple]:
+    """`rows`, their first row made in a thread while `work()` runs here.
+
+    Making the rental history is all Python, and building indexes all server: `work` waits
+    on the server without holding the GIL, so the two run side by side. The thread never
+    touches the connection.
+    """
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        first = thread.submit(next, rows, None)
+        work()
+        row = first.result()
+    return rows if row is None else chain((row,), rows)
 
 
 def _refuse_non_empty(cur: Cursor) -> None:
@@ -134,31 +205,153 @@ def _refuse_non_empty(cur: Cursor) -> None:
         raise StoreNotEmpty(
             f"the store already has {films} films; demo data is only loaded into an empty store"
         )
+    # The load truncates and alters the tables it fills: take them all now, and make sure none
+    # has rows (they would clash with the ids loaded, and must not be truncated).
+    tables = sql.SQL(", ").join(map(sql.Identifier, TABLES))
+    cur.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(tables))
+    for table in TABLES:
+        cur.execute(sql.SQL("SELECT EXISTS (SELECT FROM {})").format(sql.Identifier(table)))
+        if cur.fetchone()[0]:
+            raise StoreNotEmpty(
+                f"the store's {table} table already has rows; demo data is only loaded into an "
+                "empty store"
+            )
 
 
-def _copy_rows(cur: Cursor, table: Table) -> None:
-    statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
-        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, table.columns))
+@dataclass(frozen=True)
+class _ForeignKey:
+    tables: frozenset[str]  # the table that has it and the table it references
+    create: str
+
+
+def _set_aside_indexes_and_keys(
+    cur: Cursor,
+) -> tuple[dict[str, list[str]], list[_ForeignKey]]:
+    """Drop the loaded tables' foreign keys and the indexes no constraint needs; return what
+    makes them again, read from the catalog (whichever migration made them): the indexes'
+    statements by table, and the keys.
+
+    Checking each row's keys and growing each index a row at a time is most of a large load's
+    work; an index built once over the loaded rows, and a key checked with one join, are
+    not. Primary keys and unique constraints stay: they are cheap on ids loaded in order, and
+    other tables' keys lean on them. Only plain tables (not partitioned, not partitions).
+    """
+    cur.execute(
+        """SELECT t.relname, c.confrelid::regclass::text,
+                  format('ALTER TABLE %%s DROP CONSTRAINT %%I', c.conrelid::regclass, c.conname),
+                  format('ALTER TABLE %%s ADD CONSTRAINT %%I %%s', c.conrelid::regclass, c.conname,
+                         pg_get_constraintdef(c.oid))
+           FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+           WHERE c.contype = 'f' AND t.relkind = 'r' AND NOT t.relispartition
+             AND c.conrelid = ANY (%(tables)s::regclass[])
+           ORDER BY c.conrelid::regclass::text, c.conname""",
+        {"tables": list(TABLES)},
     )
+    keys = cur.fetchall()
+    cur.execute(
+        """SELECT t.relname, format('DROP INDEX %%s', i.indexrelid::regclass),
+                  pg_get_indexdef(i.indexrelid)
+           FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+           WHERE t.relkind = 'r' AND NOT t.relispartition
+             AND i.indrelid = ANY (%(tables)s::regclass[])
+             AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+           ORDER BY i.indrelid::regclass::text, i.indexrelid::regclass::text""",
+        {"tables": list(TABLES)},
+    )
+    indexes = cur.fetchall()
+    for _, _, drop, _ in keys:
+        cur.execute(drop)
+    for _, drop, _ in indexes:
+        cur.execute(drop)
+    by_table: dict[str, list[str]] = {}
+    for table, _, create in indexes:
+        by_table.setdefault(table, []).append(create)
+    keys_made = [_ForeignKey(frozenset((table, other)), create) for table, other, _, create in keys]
+    return by_table, keys_made
+
+
+def _truncate(cur: Cursor) -> set[str]:
+    """Truncate the (empty) loaded tables that no remaining foreign key points at; return them.
+
+    A table truncated in the loading transaction has new, empty files: COPY may write its rows
+    frozen (no later pass to set hint bits), and with wal_level = minimal its rows and indexes
+    skip the write-ahead log (the files are synced at commit instead).
+    """
+    cur.execute(
+        """SELECT t.relname FROM pg_class t
+           WHERE t.oid = ANY (%(tables)s::regclass[]) AND t.relkind = 'r'
+             AND NOT EXISTS (SELECT FROM pg_constraint c
+                             WHERE c.contype = 'f' AND c.confrelid = t.oid)
+           ORDER BY t.relname""",
+        {"tables": list(TABLES)},
+    )
+    names = [name for (name,) in cur.fetchall()]
+    if names:
+        cur.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(map(sql.Identifier, names))))
+    return set(names)
+
+
+def _copy_rows(
+    cur: Cursor, table: Table, rows: Iterable[tuple], *, freeze: bool
+) -> tuple[int, int | None]:
+    """COPY `rows` into the table; return how many and the highest id (None: no id column or
+    no rows).
+
+    In binary when psycopg can write every column so (the big tables: numbers and times), which
+    spares formatting each value as text and the server parsing it back.
+    """
+    types = _column_types(cur, table)
+    binary = all(_dumps_binary(cur, oid) for oid in types)
+    options = [sql.SQL(option) for option, wanted in (("FORMAT binary", binary), ("FREEZE", freeze))
+               if wanted]  # fmt: skip
+    statement = sql.SQL("COPY {} ({}) FROM STDIN {}").format(
+        sql.Identifier(table.name),
+        sql.SQL(", ").join(map(sql.Identifier, table.columns)),
+        sql.SQL("({})").format(sql.SQL(", ").join(options)) if options else sql.SQL(""),
+    )
+    key = None if table.id_column is None else table.columns.index(table.id_column)
+    count, highest = 0, None
     with cur.copy(statement) as copy:
-        for row in table.rows:
-            copy.write_row(row)
+        if binary:
+            copy.set_types(types)
+        write = copy.write_row
+        for row in rows:
+            write(row)
+            count += 1
+            if key is not None and (highest is None or row[key] > highest):
+                highest = row[key]
+    return count, highest
 
 
-def _advance_sequences(cur: Cursor, tables: Sequence[Table]) -> None:
+def _column_types(cur: Cursor, table: Table) -> list[int]:
+    """The type (oid) of each of the table's columns, in the order of `table.columns`."""
+    cur.execute(
+        """SELECT a.atttypid FROM unnest(%s::text[]) WITH ORDINALITY AS c (name, n)
+           JOIN pg_attribute a ON a.attrelid = %s::regclass AND a.attname = c.name
+           ORDER BY c.n""",
+        (list(table.columns), table.name),
+    )
+    return [oid for (oid,) in cur.fetchall()]
+
+
+def _dumps_binary(cur: Cursor, oid: int) -> bool:
+    try:
+        cur.adapters.get_dumper_by_oid(oid, pq.Format.BINARY)
+    except ProgrammingError:  # a domain, an enum...: that table goes as text
+        return False
+    return True
+
+
+def _advance_sequences(cur: Cursor, highest: dict[str, tuple[str, int | None]]) -> None:
     """Move each serial past the ids loaded, so the app's own inserts get fresh ids."""
-    for table in tables:
-        if table.id_column is None:
-            continue
-        sequence = _sequence_of(cur, table.name, table.id_column)
+    for table, (column, top) in highest.items():
+        sequence = _sequence_of(cur, table, column)
         if sequence is None:
             continue
-        index = table.columns.index(table.id_column)
-        highest = max((row[index] for row in table.rows), default=None)
-        if highest is None:
+        if top is None:
             cur.execute("SELECT setval(%s::regclass, 1, false)", (sequence,))
         else:
-            cur.execute("SELECT setval(%s::regclass, %s)", (sequence, highest))
+            cur.execute("SELECT setval(%s::regclass, %s)", (sequence, top))
 
 
 def _sequence_of(cur: Cursor, table: str, column: str) -> str | None:
@@ -183,7 +376,20 @@ def _sequence_of(cur: Cursor, table: str, column: str) -> str | None:
 
 
 def build_store(*, scale: int = 1, seed: int = DEFAULT_SEED, today: date) -> list[Table]:
-    """All the demo rows, table by table, in an order that satisfies the foreign keys."""
+    """All the demo rows, table by table, as lists (what `generate` loads)."""
+    return [
+        replace(table, rows=list(table.rows))
+        for table in store_tables(scale=scale, seed=seed, today=today)
+    ]
+
+
+def store_tables(*, scale: int = 1, seed: int = DEFAULT_SEED, today: date) -> Iterator[Table]:
+    """The demo store, table by table, in an order that satisfies the foreign keys (TABLES).
+
+    Each table's rows are an iterator, made as it is read: read a table's rows before asking
+    for the next table (rows left unread are made then anyway: later tables build on them).
+    Only the small tables (customers and their addresses) are held as rows.
+    """
     if scale < 1:
         raise ValueError("scale must be at least 1")
     stamp = datetime.combine(today, time(), UTC)  # last_update of rows without a history
@@ -191,15 +397,13 @@ def build_store(*, scale: int = 1, seed: int = DEFAULT_SEED, today: date) -> lis
     countries, cities = _places(stamp)
     addresses = AddressBook(_rng(seed, "addresses"), cities, stamp)
     stores, staff = _stores_and_staff(addresses, stamp)
-    films, film_list = _films(_rng(seed, "films"), FILMS * scale, stamp)
-    actors = _actors(_rng(seed, "actors"), ACTORS * scale, stamp)
     customers, customer_list = _customers(
         _rng(seed, "customers"), CUSTOMERS * scale, addresses, today, stamp
     )
-    inventory, copies = _inventory(_rng(seed, "inventory"), film_list, stamp)
-    history = _rental_history(_rng(seed, "rentals"), copies, customer_list, RENTALS * scale)
-    rentals, payments = _rental_and_payment_rows(history, stamp)
-    return [
+    films: list[Film] = []  # filled as the film rows are read
+    copies: list[Copy] = []  # filled as the inventory rows are read
+    rentals = RentalHistory(stamp)
+    tables = (
         _names("language", words.LANGUAGES, stamp),
         countries,
         cities,
@@ -207,16 +411,27 @@ def build_store(*, scale: int = 1, seed: int = DEFAULT_SEED, today: date) -> lis
         stores,
         staff,
         _names("category", words.CATEGORIES, stamp),
-        films,
-        actors,
-        _film_actor(_rng(seed, "casting"), film_list, len(actors.rows), stamp),
-        _film_category(_rng(seed, "genres"), film_list, stamp),
+        Table("film", FILM_COLUMNS, _films(_rng(seed, "films"), FILMS * scale, stamp, films),
+              "film_id"),
+        _actors(_rng(seed, "actors"), ACTORS * scale, stamp),
+        Table("film_actor", ("actor_id", "film_id", "last_update"),
+              _film_actor(_rng(seed, "casting"), films, ACTORS * scale, stamp)),
+        Table("film_category", ("film_id", "category_id", "last_update"),
+              _film_category(_rng(seed, "genres"), films, stamp)),
         customers,
-        inventory,
-        rentals,
-        payments,
+        Table("inventory", ("inventory_id", "film_id", "store_id", "last_update"),
+              _inventory(_rng(seed, "inventory"), films, stamp, copies), "inventory_id"),
+        Table("rental", RENTAL_COLUMNS,
+              rentals.rental_rows(_rng(seed, "rentals"), copies, customer_list, RENTALS * scale),
+              "rental_id", slow_first_row=True),
+        Table("payment", PAYMENT_COLUMNS, rentals.payment_rows(), "payment_id",
+              slow_first_row=True),  # sorted by date first
         _subscriptions(_rng(seed, "streaming"), customer_list, today, stamp),
-    ]
+    )  # fmt: skip
+    assert tuple(table.name for table in tables) == TABLES
+    for table in tables:
+        yield table
+        deque(table.rows, maxlen=0)  # whatever the reader left unread
 
 
 def _rng(seed: int, part: str) -> random.Random:
@@ -320,12 +535,20 @@ def _stores_and_staff(addresses: AddressBook, stamp: datetime) -> tuple[Table, T
 # --- the catalogue
 
 
-def _films(rng: random.Random, count: int, stamp: datetime) -> tuple[Table, list[Film]]:
-    rows, films = [], []
+FILM_COLUMNS = (
+    "film_id", "title", "description", "release_year", "language_id", "original_language_id",
+    "rental_duration", "rental_rate", "length", "replacement_cost", "rating", "last_update",
+    "special_features", "streaming_available",
+)  # fmt: skip
+# `fulltext` is left out: the film trigger fills it from title and description.
+
+
+def _films(rng: random.Random, count: int, stamp: datetime, films: list[Film]) -> Iterator[tuple]:
+    """The film rows; each film also goes into `films`, for the tables that follow."""
     for film_id, title in enumerate(_unique_titles(rng, count), 1):
         duration = rng.randint(3, 7)
         rate = rng.choice(RENTAL_RATES)
-        rows.append((
+        yield (
             film_id,
             title,
             _description(rng),
@@ -340,15 +563,8 @@ def _films(rng: random.Random, count: int, stamp: datetime) -> tuple[Table, list
             stamp,
             _special_features(rng),
             rng.random() < STREAMING_SHARE,
-        ))  # fmt: skip
+        )  # fmt: skip
         films.append(Film(film_id, duration, rate))
-    columns = (
-        "film_id", "title", "description", "release_year", "language_id",
-        "original_language_id", "rental_duration", "rental_rate", "length", "replacement_cost",
-        "rating", "last_update", "special_features", "streaming_available",
-    )  # fmt: skip
-    # `fulltext` is left out: the film trigger fills it from title and description.
-    return Table("film", columns, rows, "film_id"), films
 
 
 def _unique_titles(rng: random.Random, count: int) -> list[str]:
@@ -395,9 +611,9 @@ def _special_features(rng: random.Random) -> list[str]:
     return chosen or [rng.choice(words.SPECIAL_FEATURES)]
 
 
-def _film_category(rng: random.Random, films: list[Film], stamp: datetime) -> Table:
-    rows = [(film.film_id, rng.randint(1, len(words.CATEGORIES)), stamp) for film in films]
-    return Table("film_category", ("film_id", "category_id", "last_update"), rows)
+def _film_category(rng: random.Random, films: list[Film], stamp: datetime) -> Iterator[tuple]:
+    for film in films:
+        yield film.film_id, rng.randint(1, len(words.CATEGORIES)), stamp
 
 
 def _actors(rng: random.Random, count: int, stamp: datetime) -> Table:
@@ -405,15 +621,16 @@ def _actors(rng: random.Random, count: int, stamp: datetime) -> Table:
     return Table("actor", ("actor_id", "first_name", "last_name", "last_update"), rows, "actor_id")
 
 
-def _film_actor(rng: random.Random, films: list[Film], actors: int, stamp: datetime) -> Table:
+def _film_actor(
+    rng: random.Random, films: list[Film], actors: int, stamp: datetime
+) -> Iterator[tuple]:
     cast_sizes = range(1, 11)
     weights = (2, 4, 8, 12, 14, 14, 12, 8, 5, 3)  # 1..10 actors, most films 4..7
-    rows = []
     for film in films:
         (size,) = rng.choices(cast_sizes, weights=weights)
         cast = sorted(rng.sample(range(1, actors + 1), min(size, actors)))
-        rows.extend((actor_id, film.film_id, stamp) for actor_id in cast)
-    return Table("film_actor", ("actor_id", "film_id", "last_update"), rows)
+        for actor_id in cast:
+            yield actor_id, film.film_id, stamp
 
 
 def _unique_names(rng: random.Random, count: int) -> list[tuple[str, str]]:
@@ -462,10 +679,12 @@ def _customers(
     return Table("customer", columns, rows, "customer_id"), customers
 
 
-def _inventory(rng: random.Random, films: list[Film], stamp: datetime) -> tuple[Table, list[Copy]]:
-    """0..4 copies per store; about 3% of films have none at all (not stocked)."""
+def _inventory(
+    rng: random.Random, films: list[Film], stamp: datetime, copies: list[Copy]
+) -> Iterator[tuple]:
+    """0..4 copies per store; about 3% of films have none at all (not stocked). Each copy also
+    goes into `copies`, whose n-th item is inventory_id n + 1."""
     per_store, weights = range(5), (10, 15, 30, 30, 15)
-    rows, copies = [], []
     for film in films:
         if rng.random() < 0.03:
             continue
@@ -474,38 +693,111 @@ def _inventory(rng: random.Random, films: list[Film], stamp: datetime) -> tuple[
             counts[rng.randrange(2)] = 1
         for store_id, count in enumerate(counts, 1):
             for _ in range(count):
-                inventory_id = len(rows) + 1
-                rows.append((inventory_id, film.film_id, store_id, stamp))
+                inventory_id = len(copies) + 1
                 copies.append(Copy(inventory_id, film, store_id))
-    table = Table(
-        "inventory", ("inventory_id", "film_id", "store_id", "last_update"), rows, "inventory_id"
-    )
-    return table, copies
+                yield inventory_id, film.film_id, store_id, stamp
 
 
 # --- rentals: one timeline per copy, so a copy is never out twice at once
 
 
-def _rental_history(
-    rng: random.Random, copies: list[Copy], customers: list[Customer], count: int
-) -> list[Rental]:
-    """`count` rentals over the last HISTORY_DAYS days; OPEN_SHARE of them still out."""
-    open_starts = _open_rentals(rng, copies, round(count * OPEN_SHARE))
-    closed_per_copy = _spread_over_copies(rng, copies, count - len(open_starts))
-    rentals = []
-    for index, copy in enumerate(copies):
-        latest = open_starts.get(index)
-        # Closed rentals end before the open one starts (or before today): it stays the latest.
-        until = 0 if latest is None else latest - rng.randint(HOUR, DAY)
-        rentals += _closed_rentals(rng, copy, closed_per_copy[index], until)
-        if latest is not None:
-            rentals.append(Rental(latest, None, copy))
+RENTAL_COLUMNS = (
+    "rental_id", "rental_date", "inventory_id", "customer_id", "return_date", "staff_id",
+    "last_update",
+)  # fmt: skip
+PAYMENT_COLUMNS = ("payment_id", "customer_id", "staff_id", "rental_id", "amount", "payment_date")
 
-    pick = _customer_picker(rng, customers)
-    for rental in rentals:
-        rental.customer_id = pick(rental.copy.store_id, only_active=rental.end is None)
-    rentals.sort(key=lambda rental: (rental.start, rental.copy.inventory_id))
-    return rentals
+
+class RentalHistory:
+    """The rentals, made when their rows are first read, and the payments for them.
+
+    A rental is four numbers in arrays (a million rentals take 28 MB): its start and
+    end (seconds from the start of `today`; STILL_OUT while it is out), its copy (an index
+    in `copies`) and its customer. `order` lists them by rental_id.
+    """
+
+    def __init__(self, stamp: datetime):
+        self._stamp = stamp
+        self._copies: list[Copy] = []
+        self._starts = array("q")
+        self._ends = array("q")
+        self._copy = array("i")
+        self._customer = array("i")
+        self._order = array("i")
+
+    def rental_rows(
+        self, rng: random.Random, copies: list[Copy], customers: list[Customer], count: int
+    ) -> Iterator[tuple]:
+        """`count` rentals over the last HISTORY_DAYS days, in date order (then by copy)."""
+        self._make(rng, copies, customers, count)
+        stamp, starts, ends = self._stamp, self._starts, self._ends
+        copy_of, customer = self._copy, self._customer
+        for rental_id, index in enumerate(self._order, 1):
+            copy = copies[copy_of[index]]
+            rented = stamp + timedelta(0, starts[index])  # (days, seconds): quicker than seconds=
+            end = ends[index]
+            returned = None if end == STILL_OUT else stamp + timedelta(0, end)
+            yield (rental_id, rented, copy.inventory_id, customer[index], returned,
+                   copy.store_id,  # the clerk of the copy's store
+                   returned or rented)  # fmt: skip
+
+    def payment_rows(self) -> Iterator[tuple]:
+        """A payment for each returned rental on its return, late fees included; in date order."""
+        starts, ends, order = self._starts, self._ends, self._order
+        width = len(order) + 1
+        # (return, rental_id) as one number: sorting numbers is faster than sorting pairs.
+        returns = sorted(
+            ends[index] * width + rental_id
+            for rental_id, index in enumerate(order, 1)
+            if ends[index] != STILL_OUT
+        )
+        stamp, copies, copy_of, customer = self._stamp, self._copies, self._copy, self._customer
+        for payment_id, key in enumerate(returns, 1):
+            end, rental_id = divmod(key, width)
+            index = order[rental_id - 1]
+            copy = copies[copy_of[index]]
+            film = copy.film
+            # Whole days past the film's rental duration, $1 each (Pagila's late fee).
+            late = (end - starts[index] - film.rental_duration * DAY) // DAY
+            amount = film.rental_rate + late if late > 0 else film.rental_rate
+            yield (payment_id, customer[index], copy.store_id, rental_id, amount,
+                   stamp + timedelta(0, end))  # fmt: skip
+
+    def _make(
+        self, rng: random.Random, copies: list[Copy], customers: list[Customer], count: int
+    ) -> None:
+        """`count` rentals, OPEN_SHARE of them still out; each copy's one after another."""
+        self._copies = copies
+        open_starts = _open_rentals(rng, copies, round(count * OPEN_SHARE))
+        closed_per_copy = _spread_over_copies(rng, copies, count - len(open_starts))
+        starts, ends, copy_of = self._starts, self._ends, self._copy
+        for index, copy in enumerate(copies):
+            latest = open_starts.get(index)
+            # Closed rentals end before the open one starts (or before today): it stays the
+            # latest.
+            until = 0 if latest is None else latest - rng.randint(HOUR, DAY)
+            for start, end in _closed_rentals(rng, copy, closed_per_copy[index], until):
+                starts.append(start)
+                ends.append(end)
+                copy_of.append(index)
+            if latest is not None:
+                starts.append(latest)
+                ends.append(STILL_OUT)
+                copy_of.append(index)
+
+        pick = _customer_picker(rng, customers)
+        self._customer.extend(
+            pick(copies[index].store_id, only_active=end == STILL_OUT)
+            for index, end in zip(copy_of, ends, strict=True)
+        )
+        # By (start, inventory_id), each rental's index packed in the same number: unique,
+        # since a copy's rentals never start together; inventory_id is the copy's index + 1.
+        total, width = len(starts), len(copies) + 1
+        keys = sorted(
+            (start * width + index) * total + rental
+            for rental, (start, index) in enumerate(zip(starts, copy_of, strict=True))
+        )
+        self._order.extend(key % total for key in keys)
 
 
 def _open_rentals(rng: random.Random, copies: list[Copy], count: int) -> dict[int, int]:
@@ -563,20 +855,27 @@ def _spread_over_copies(rng: random.Random, copies: list[Copy], count: int) -> l
         if film_id not in popularity:
             popularity[film_id] = rng.uniform(0.3, 2.0)
         weights.append(popularity[film_id])
-    per_copy = [0] * len(copies)
-    for index in rng.choices(range(len(copies)), cum_weights=list(accumulate(weights)), k=count):
-        per_copy[index] += 1
-    return per_copy
+    cum_weights = list(accumulate(weights))
+    # rng.choices(range(len(copies)), cum_weights=cum_weights, k=count), counted per copy:
+    # the same draws (a random() each, in turn), sorted, then counted between the weights in
+    # one pass rather than looked up one by one (a million lookups in a long list).
+    total = cum_weights[-1]
+    draws = sorted(rng.random() * total for _ in range(count))
+    below = [bisect_left(draws, weight) for weight in cum_weights[:-1]] + [count]
+    return [high - low for low, high in zip([0, *below[:-1]], below, strict=True)]
 
 
-def _closed_rentals(rng: random.Random, copy: Copy, count: int, until: int) -> list[Rental]:
-    """`count` returned rentals of one copy between the history's start and `until`.
+def _closed_rentals(
+    rng: random.Random, copy: Copy, count: int, until: int
+) -> list[tuple[int, int]]:
+    """`count` returned rentals of one copy between the history's start and `until`, as
+    (start, end) pairs.
 
     Lay the times out, then spread the idle time between them at random: rentals of one
     copy follow each other and never overlap.
     """
-    since = -HISTORY_DAYS * DAY
-    lengths = [_time_out(rng, copy.film.rental_duration) for _ in range(count)]
+    since, duration = -HISTORY_DAYS * DAY, copy.film.rental_duration
+    lengths = [_time_out(rng, duration) for _ in range(count)]
     while lengths and sum(lengths) > until - since:
         lengths.pop()  # not enough room before the open rental: this copy had fewer
     idle = until - since - sum(lengths)
@@ -584,7 +883,7 @@ def _closed_rentals(rng: random.Random, copy: Copy, count: int, until: int) -> l
     rentals, used = [], 0
     for offset, length in zip(offsets, lengths, strict=True):
         start = since + offset + used
-        rentals.append(Rental(start, start + length, copy))
+        rentals.append((start, start + length))
         used += length
     return rentals
 
@@ -612,57 +911,18 @@ def _customer_picker(rng: random.Random, customers: list[Customer]):
                 list(accumulate(weight[customer_id] for customer_id in chosen)),
             )
 
+    random = rng.random
+
     def pick(store_id: int, *, only_active: bool) -> int:
-        home = store_id if rng.random() < HOME_STORE_SHARE else 3 - store_id
+        home = store_id if random() < HOME_STORE_SHARE else 3 - store_id
         ids, cum_weights = pools[home, only_active]
         if not ids:
             ids, cum_weights = pools[3 - home, only_active]
-        return rng.choices(ids, cum_weights=cum_weights)[0]
+        # What rng.choices(ids, cum_weights=cum_weights)[0] does (the same draw, the same
+        # customer), without making a list for each of a million rentals.
+        return ids[bisect(cum_weights, random() * cum_weights[-1], 0, len(ids) - 1)]
 
     return pick
-
-
-def _rental_and_payment_rows(rentals: list[Rental], stamp: datetime) -> tuple[Table, Table]:
-    """Rental rows in date order, and a payment for each returned rental on its return."""
-    rental_rows, payments = [], []
-    for rental_id, rental in enumerate(rentals, 1):
-        staff_id = rental.copy.store_id  # the clerk of the copy's store
-        rented = stamp + timedelta(seconds=rental.start)
-        returned = None if rental.end is None else stamp + timedelta(seconds=rental.end)
-        rental_rows.append((
-            rental_id, rented, rental.copy.inventory_id, rental.customer_id, returned,
-            staff_id, returned or rented,
-        ))  # fmt: skip
-        if returned is not None:
-            amount = rental.copy.film.rental_rate + _days_late(rental)
-            payments.append((returned, rental_id, rental.customer_id, staff_id, amount))
-    payments.sort(key=lambda payment: (payment[0], payment[1]))
-    payment_rows = [
-        (payment_id, customer_id, staff_id, rental_id, amount, paid)
-        for payment_id, (paid, rental_id, customer_id, staff_id, amount) in enumerate(payments, 1)
-    ]
-    return (
-        Table(
-            "rental",
-            ("rental_id", "rental_date", "inventory_id", "customer_id", "return_date",
-             "staff_id", "last_update"),
-            rental_rows,
-            "rental_id",
-        ),
-        Table(
-            "payment",
-            ("payment_id", "customer_id", "staff_id", "rental_id", "amount", "payment_date"),
-            payment_rows,
-            "payment_id",
-        ),
-    )  # fmt: skip
-
-
-def _days_late(rental: Rental) -> int:
-    """Whole days past the film's rental duration ($1 each, Pagila's late fee)."""
-    assert rental.end is not None
-    late = rental.end - rental.start - rental.copy.film.rental_duration * DAY
-    return max(0, late // DAY)
 
 
 def _subscriptions(

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from assistant.db import make_sync_engine
+from assistant.db import _write_settings, make_sync_engine
 from assistant.migrate import upgrade
 from data import words
 from data.demo import StoreNotEmpty, Table, build_store, generate
@@ -223,6 +223,95 @@ def test_sequences_continue_after_the_loaded_rows(demo, query):
 def test_refuses_a_store_that_already_has_films(demo):
     with pytest.raises(StoreNotEmpty, match="already has 1000 films"):
         generate(demo[0], today=TODAY)
+
+
+# Every index, constraint and (user) trigger of the schema, as the catalog would make them
+# again: the load drops some of them and makes them anew, and must leave the same set behind.
+SCHEMA_OBJECTS = """
+SELECT 'index', c.relname, pg_get_indexdef(i.indexrelid) || CASE WHEN i.indisvalid THEN ''
+       ELSE ' INVALID' END
+FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+WHERE c.relnamespace = 'public'::regnamespace
+UNION ALL
+SELECT 'constraint', conrelid::regclass::text || '.' || conname, pg_get_constraintdef(oid)
+       || CASE WHEN convalidated THEN '' ELSE ' NOT VALIDATED' END
+FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+UNION ALL
+SELECT 'trigger', tgrelid::regclass::text || '.' || tgname, pg_get_triggerdef(oid)
+       || ' ' || tgenabled::text
+FROM pg_trigger WHERE NOT tgisinternal
+  AND tgrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace)
+"""
+
+
+def _schema_objects(url: str) -> set[tuple[str, str, str]]:
+    engine = make_sync_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {tuple(row) for row in conn.execute(text(SCHEMA_OBJECTS))}
+    finally:
+        engine.dispose()
+
+
+def test_a_larger_load_leaves_every_index_and_constraint_in_place(new_database):
+    url = _fresh_store(new_database)
+    before = _schema_objects(url)
+    assert sum(kind == "index" for kind, _, _ in before) > 20  # the schema's, not an empty set
+    counts = generate(url, scale=2, today=TODAY)
+    assert _schema_objects(url) == before
+
+    assert counts["film"] == 2000 and counts["actor"] == 400
+    assert 30000 <= counts["rental"] <= 34000
+    engine = make_sync_engine(url)
+    try:
+        with engine.begin() as conn:
+            for table, rows in counts.items():
+                assert conn.scalar(text(f"SELECT count(*) FROM {table}")) == rows, table
+            # The rows are there for the planner too, and the serials continue after them.
+            analyzed = conn.scalar(text(
+                "SELECT count(*) FROM pg_stat_user_tables "
+                "WHERE relname = ANY(:tables) AND last_analyze IS NOT NULL"
+            ), {"tables": list(counts)})  # fmt: skip
+            assert analyzed == len(counts)
+            new_id = conn.scalar(text(
+                "INSERT INTO actor (first_name, last_name) VALUES ('NEW', 'ACTOR') "
+                "RETURNING actor_id"
+            ))  # fmt: skip
+            assert new_id == 401
+            conn.rollback()
+    finally:
+        engine.dispose()
+
+
+def test_refuses_a_store_with_rows_in_any_table_it_loads(new_database):
+    url = _fresh_store(new_database)
+    engine = make_sync_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO language (name) VALUES ('Esperanto')"))
+        with pytest.raises(StoreNotEmpty, match="language table already has rows"):
+            generate(url, today=TODAY)
+        with engine.connect() as conn:  # nothing was truncated
+            assert conn.scalar(text("SELECT array_agg(name::text) FROM language")) == ["Esperanto"]
+    finally:
+        engine.dispose()
+
+
+def test_the_embedded_server_runs_with_minimal_wal(server_url, tmp_path):
+    """So that the demo load (COPY into tables truncated in its transaction) skips the WAL."""
+    conf = tmp_path / "postgresql.conf"
+    conf.write_text("#wal_level = replica\n")
+    _write_settings(conf)
+    _write_settings(conf)  # once only
+    assert conf.read_text().count("wal_level = minimal") == 1
+    if os.environ.get("PAGILA_TEST_DSN"):
+        pytest.skip("an external server keeps its own settings")
+    engine = make_sync_engine(server_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(text("SHOW wal_level")) == "minimal"
+    finally:
+        engine.dispose()
 
 
 def _checksum(url: str) -> tuple[str, str]:

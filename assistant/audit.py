@@ -1,4 +1,5 @@
-"""The write audit trail and the wrong-token lockout, kept in the store's database.
+"""The write audit trail and the wrong-token lockout, kept in the store's database (the
+sign-in trail, `sign_in_audit`, is written by assistant.throttle and read here with it).
 
 Every decision about a write (proposed, confirmed, cancelled, a wrong token, locked, executed,
 failed, ...) is a row naming the clerk, the conversation, the action and its arguments. The
@@ -82,14 +83,22 @@ class AuditEntry:
 
 async def audit_entries(conn: AsyncConnection, since: datetime | None = None,
                         staff: str | None = None, limit: int = 1000) -> list[AuditEntry]:
-    """The trail, oldest first; `staff` is a username or a staff id."""
+    """The trail, oldest first: write decisions, and sign-ins and sign-outs (action `sign_in`,
+    with the username as typed and the client's address; assistant.throttle). `staff` is a
+    username or a staff id."""
     found = await conn.execute(text("""
-        SELECT a.at, s.username AS staff, a.thread_id, a.action, a.arguments, a.outcome,
-               a.detail
-        FROM write_audit a LEFT JOIN staff s USING (staff_id)
-        WHERE (CAST(:since AS timestamptz) IS NULL OR a.at >= :since)
-          AND (CAST(:staff AS text) IS NULL OR s.username = :staff
-               OR CAST(a.staff_id AS text) = :staff)
-        ORDER BY a.at, a.audit_id LIMIT :limit"""),
+        SELECT at, staff, thread_id, action, arguments, outcome, detail FROM (
+            SELECT a.at, s.username AS staff, a.thread_id, a.action, a.arguments, a.outcome,
+                   a.detail, a.staff_id, 0 AS kind, a.audit_id AS n
+            FROM write_audit a LEFT JOIN staff s USING (staff_id)
+          UNION ALL
+            SELECT g.at, g.username, NULL, 'sign_in', jsonb_build_object('address', g.address),
+                   g.outcome, g.detail, s.staff_id, 1, g.audit_id
+            FROM sign_in_audit g LEFT JOIN staff s ON s.username = g.username
+        ) e
+        WHERE (CAST(:since AS timestamptz) IS NULL OR e.at >= :since)
+          AND (CAST(:staff AS text) IS NULL OR e.staff = :staff
+               OR CAST(e.staff_id AS text) = :staff)
+        ORDER BY e.at, e.kind, e.n LIMIT :limit"""),
         {"since": since, "staff": staff, "limit": limit})
     return [AuditEntry(**row) for row in found.mappings()]

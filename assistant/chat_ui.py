@@ -14,6 +14,8 @@ import uuid
 
 import chainlit as cl
 import structlog
+from chainlit.auth import get_token_from_cookies
+from chainlit.auth.jwt import get_jwt_secret
 from semantic_kernel.contents import AuthorRole, ChatMessageContent
 from semantic_kernel.filters import FilterTypes
 
@@ -25,8 +27,16 @@ from assistant.frontdesk import front_desk
 from assistant.logging import get_logger
 from assistant.rentals import counter_examples
 from assistant.security import redacted
-from assistant.staff import sign_in
+from assistant.sessions import (
+    INACTIVE,
+    SIGNED_OUT,
+    record_sign_out,
+    token_refusal,
+    wait_past_sign_out,
+)
+from assistant.staff import is_active
 from assistant.steps import tool_steps
+from assistant.throttle import CLIENT_ADDRESS, attempt_sign_in
 
 log = get_logger("assistant.chat")
 
@@ -45,14 +55,61 @@ STARTERS = [
 
 @cl.password_auth_callback
 async def sign_in_clerk(username: str, password: str) -> cl.User | None:
-    async with front_desk().database.writing() as conn:
-        clerk = await sign_in(conn, username, password)
+    """Throttled per username and address, audited (assistant.throttle); a refusal is the same
+    whatever its reason (wrong password, unknown or inactive clerk, locked)."""
+    database = front_desk().database
+    clerk = await attempt_sign_in(database, username, password, CLIENT_ADDRESS.get())
     if clerk is None:
         log.info("sign_in_refused")
         return None
+    await wait_past_sign_out(database, clerk.staff_id)  # the new token must outlive it
     log.info("signed_in", staff_id=clerk.staff_id)
     return cl.User(identifier=clerk.username, display_name=clerk.name,
                    metadata={"staff_id": clerk.staff_id, "store_id": clerk.store_id})
+
+
+@cl.on_logout
+async def sign_out_clerk(request, response) -> dict:
+    """Chainlit clears the cookie; this ends the session on the server too: the token (and
+    any earlier one of the clerk's, in another tab or copied) no longer signs in
+    (assistant.sessions)."""
+    token = get_token_from_cookies(request.cookies)
+    try:
+        who = await record_sign_out(front_desk().database, token, auth_secret(),
+                                    CLIENT_ADDRESS.get())
+    except Exception:  # the cookie is cleared all the same
+        log.exception("sign_out_not_recorded")
+    else:
+        log.info("signed_out", recorded=who is not None)
+    return {"success": True}
+
+
+def auth_secret() -> str:
+    return get_jwt_secret() or ""
+
+
+# What a session that may no longer act is told (and nothing else happens).
+SESSION_ENDED = {
+    SIGNED_OUT: "You have signed out: please sign in again to go on. Nothing was done.",
+    INACTIVE: "Your staff account is not active any more, so the front desk can't act for you. "
+              "Nothing was done; please see the store manager.",
+}
+SESSION_EXPIRED = ("Your sign-in has expired (a session lasts one shift): please sign in again. "
+                   "Nothing was done.")
+
+
+async def why_not_signed_in() -> str | None:
+    """What to tell a session whose clerk may no longer act (signed out since, disabled, or
+    the sign-in expired), checked at every message; None when they may."""
+    session = cl.context.session
+    database = front_desk().database
+    token = getattr(session, "token", None)
+    if token:
+        reason = await token_refusal(database, token, auth_secret())
+        return SESSION_ENDED.get(reason, SESSION_EXPIRED) if reason else None
+    # No sign-in token: a session made in-process (tests), as the clerk it names.
+    async with database.reading() as conn:
+        return None if await is_active(conn, clerk_id()) else SESSION_ENDED[INACTIVE]
 
 
 @cl.data_layer
@@ -191,6 +248,11 @@ async def on_message(message: cl.Message):
 
 
 async def answer(message: cl.Message) -> None:
+    refused = await why_not_signed_in()
+    if refused:
+        log.info("message_refused", reason="session_ended")
+        await cl.Message(content=refused, author="System").send()
+        return
     history: list[ChatMessageContent] = session_value("history", list)
     desk: WriteDesk = session_value("desk", new_desk)
     said = redacted(message.content, front_desk().settings)  # a token typed by mistake

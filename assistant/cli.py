@@ -35,13 +35,23 @@ def serve(args: argparse.Namespace) -> None:
     # uvicorn re-raises SIGTERM after its graceful shutdown with the handler it found; with the
     # default one the process dies before exit handlers run and the embedded PostgreSQL stays up.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    if not is_loopback(host) and not settings.pagila_public_url:
+        print(f"Serving on {host} without PAGILA_PUBLIC_URL: only pages opened at "
+              "http://localhost or http://127.0.0.1 may use the chat. Set it to the address "
+              "clerks open (e.g. https://desk.example.com).", file=sys.stderr)
+    # The port served is the one the default allowed origins name (Settings.allowed_origins).
+    settings = settings.model_copy(update={"pagila_host": host,
+                                           "pagila_port": args.port or settings.pagila_port})
     uvicorn.run(
         create_app(settings),
         host=host,
-        port=args.port or settings.pagila_port,
+        port=settings.pagila_port,
         log_config=None,  # our structlog setup owns the output
         access_log=False,  # the correlation middleware logs each request once
         workers=1,  # chat sessions live in process memory: one worker per instance
+        # X-Forwarded-For is believed only from PAGILA_TRUSTED_PROXIES (the app applies it);
+        # uvicorn's own default would believe any local process.
+        proxy_headers=False,
     )
 
 
@@ -104,23 +114,23 @@ def db_load_pagila(args: argparse.Namespace) -> None:
 
 def db_demo(args: argparse.Namespace) -> None:
     from assistant.migrate import upgrade
+    from assistant.totals import refresh_now
     from data.demo import generate
 
     url = _url()
     upgrade(url)
     counts = generate(url, scale=args.scale)
+    refresh_now(url)  # the totals over all history (assistant.totals), of the data just made
     print(json.dumps(counts, indent=2))
 
 
 def db_status(args: argparse.Namespace) -> None:
     from assistant.migrate import status
-    from assistant.totals import refresh_now
 
     print(json.dumps(status(_url()), indent=2, default=str))
 
 
 def evaluate(args: argparse.Namespace) -> None:
-    refresh_now(url)  # the totals over all history (assistant.totals), of the data just made
     from assistant.evals.cases import CaseError
     from assistant.evals.runner import DEFAULT_CASES, run_eval
 

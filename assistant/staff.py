@@ -53,6 +53,12 @@ async def sign_in(conn: AsyncConnection, username: str, password: str) -> Clerk 
     return Clerk(row["staff_id"], row["username"], row["name"], row["store_id"])
 
 
+async def refuse_like_a_wrong_password(password: str) -> None:
+    """Spend the time checking a wrong password takes, for a refusal that checks none (a locked
+    sign-in): the two must not be told apart by timing."""
+    await asyncio.to_thread(_verify, _DECOY, password)
+
+
 def _verify(stored: str, password: str) -> tuple[bool, bool]:
     """(matches, needs a new hash). Runs in a thread: argon2 takes tens of milliseconds."""
     if _LEGACY_SHA1.match(stored):

@@ -15,6 +15,7 @@ from assistant.api import ai, customers, films, rentals, system
 from assistant.api.docs import documented_app
 from assistant.api.middleware import CorrelationMiddleware
 from assistant.api.problems import method_not_allowed
+from assistant.api.protection import protect
 from assistant.db import Database, database_url
 from assistant.errors import (
     CustomerNotFound,
@@ -30,8 +31,8 @@ from assistant.logging import configure_logging, get_logger
 from assistant.security import chainlit_auth_secret
 from assistant.settings import Settings, get_settings
 from assistant.startup import prepare_store
-
 from assistant.totals import keep_fresh
+
 log = get_logger(__name__)
 
 CHAT_PATH = "/chat"
@@ -56,7 +57,8 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
     configure_logging(settings.log_level, settings.log_format, secrets=settings.secrets,
                       libraries=settings.log_libraries)
     # Chainlit reads it from the environment whenever it signs or checks a sign-in cookie.
-    os.environ["CHAINLIT_AUTH_SECRET"] = chainlit_auth_secret(settings)
+    auth_secret = chainlit_auth_secret(settings)
+    os.environ["CHAINLIT_AUTH_SECRET"] = auth_secret
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -73,17 +75,17 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
         # full passes, which otherwise stall requests for 100+ ms under load.
         gc.collect()
         gc.freeze()
-        log.info("started", version=__version__, llm_mode=settings.llm_mode)
-        try:
         # The totals over all history (assistant.totals), refreshed in the background.
         refreshing = asyncio.create_task(keep_fresh(database), name="refresh_totals")
+        log.info("started", version=__version__, llm_mode=settings.llm_mode)
+        try:
             yield
         finally:
-            open_front_desk(before)
-            await database.close()
             refreshing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await refreshing
+            open_front_desk(before)
+            await database.close()
 
     app = documented_app(  # FastAPI, with /docs and /redoc served offline
         title="Pagila Assistant",
@@ -100,6 +102,8 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
         if hasattr(module, "admin"):
             app.include_router(module.admin)
     mount_chat(app)
+    # Origins, cookies, sessions, security headers (assistant.api.protection).
+    protect(app, settings, chat_path=CHAT_PATH, auth_secret=auth_secret)
     return app
 
 

@@ -26,7 +26,9 @@ SERVER_ERROR = {
 
 
 def documented_app(**kwargs: Any) -> FastAPI:
-    """A FastAPI app with offline /docs and /redoc and the whole-schema additions below."""
+    """A FastAPI app with offline /docs and /redoc and the whole-schema additions below. Swagger
+    UI's online validator badge is off: it would send the schema's address to swagger.io."""
+    kwargs.setdefault("swagger_ui_parameters", {"validatorUrl": None})
     app = FastAPIOffline(**kwargs)
     describe_every_response(app)
     return app

@@ -217,8 +217,8 @@ _BELOW_ALL = {"rentals": "-1", "revenue": "'-Infinity'::numeric"}
 
 async def ranking(conn: AsyncConnection, what: str, by: str, period: Period,
                   store_id: int | None = None, limit: int = 10) -> Series:
-    if period.start is None and period.end is None:
-        figures = await _ranking_over_all_history(conn, what, by, store_id, limit)
+    if period.start is None and period.end is None or _calendar(period):
+        figures = await _precomputed_ranking(conn, what, by, period, store_id, limit)
     else:
         label, key, joins, _ = RANKED[what]
         where, params = _range(period, "r.rental_date")
@@ -238,35 +238,59 @@ async def ranking(conn: AsyncConnection, what: str, by: str, period: Period,
     return await _noted(conn, series)
 
 
-async def _ranking_over_all_history(conn: AsyncConnection, what: str, by: str,
-                                    store_id: int | None, limit: int) -> list[Figure]:
-    """The ranking over all history: the precomputed totals (rental_totals, assistant.totals)
-    plus the rentals and payments since their mark, the same figures as counting them all.
+def _calendar(period: Period) -> str | None:
+    """The calendar month ('2022-05') or year ('2022') that the period is, in UTC; else None.
+    An open end ("this month") is the calendar's own while that end is still to come: no
+    rental is dated in the future."""
+    if period.start is None or not _whole_days(period):
+        return None
+    start = period.start.astimezone(UTC).date()
+    end = period.end and period.end.astimezone(UTC).date()
+    calendars = [(date(start.year + start.month // 12, start.month % 12 + 1, 1), "%Y-%m")]
+    if (start.month, start.day) == (1, 1):
+        calendars.append((date(start.year + 1, 1, 1), "%Y"))
+    for calendar_end, named in calendars if start.day == 1 else []:
+        if end == calendar_end or end is None and calendar_end > datetime.now(UTC).date():
+            return start.strftime(named)
+    return None
+
+
+async def _precomputed_ranking(conn: AsyncConnection, what: str, by: str, period: Period,
+                               store_id: int | None, limit: int) -> list[Figure]:
+    """The ranking over all history, or over a calendar month or year: the precomputed totals
+    (rental_totals, rental_period_totals; assistant.totals) plus the rentals and payments
+    since their mark, the same figures as counting them all.
 
     A key with fresh rows gets its total + the fresh part; of the others, only those reaching
     the limit-th best total can make the list (read off the view's index by value), ties
     included, so the order by value then label is exact."""
     label, key, joins, to_label = RANKED[what]
     store = " AND i.store_id = :store" if store_id else ""
+    totals, matching, within, params = (
+        "rental_totals", "t.kind = :kind AND t.store_id = :store_or_all", "", {})
+    if calendar := _calendar(period):  # the period's totals, and its rentals since the mark
+        where, params = _range(period, "r.rental_date")
+        totals, within, params["period"] = "rental_period_totals", f" AND {where}", calendar
+        matching += " AND t.period = :period"
     fresh = f"""
         SELECT {key} AS key, count(DISTINCT r.rental_id) AS rentals,
                coalesce(sum(p.amount), 0) AS revenue
         FROM rental r JOIN inventory i USING (inventory_id) {joins}
         LEFT JOIN payment p ON p.rental_id = r.rental_id
-        WHERE {FRESH_RENTAL}{store} GROUP BY {key}"""
+        WHERE {FRESH_RENTAL}{store}{within} GROUP BY {key}"""
     if by == "revenue":  # payments since the mark for rentals before it
         fresh += f"""
         UNION ALL
         SELECT {key}, 0, sum(p.amount)
         FROM payment p JOIN rental r ON r.rental_id = p.rental_id
         JOIN inventory i USING (inventory_id) {joins}
-        WHERE {FRESH_PAYMENT} AND NOT {FRESH_RENTAL}{store} GROUP BY {key}"""
+        WHERE {FRESH_PAYMENT} AND NOT {FRESH_RENTAL}{store}{within} GROUP BY {key}"""
     rows = await read_with_mark(conn, f"""
         WITH fresh AS (SELECT key, sum(rentals) AS rentals, sum(revenue) AS revenue
                        FROM ({fresh}) AS parts GROUP BY key),
         kept AS NOT MATERIALIZED (
-            SELECT t.key, t.{by} AS value FROM rental_totals t
-            WHERE t.kind = :kind AND t.store_id = :store_or_all AND t.rentals > 0
+            SELECT t.key, t.{by} AS value FROM {totals} t
+            WHERE {matching} AND t.rentals > 0
               AND NOT EXISTS (SELECT 1 FROM fresh WHERE fresh.key = t.key)),
         bar AS (SELECT value FROM kept ORDER BY value DESC LIMIT 1 OFFSET :limit - 1),
         candidates AS (
@@ -274,12 +298,12 @@ async def _ranking_over_all_history(conn: AsyncConnection, what: str, by: str,
             WHERE value >= coalesce((SELECT value FROM bar), {_BELOW_ALL[by]})
             UNION ALL
             SELECT fresh.key, coalesce(t.{by}, 0) + fresh.{by} FROM fresh
-            LEFT JOIN rental_totals t ON t.kind = :kind AND t.store_id = :store_or_all
-                                     AND t.key = fresh.key)
+            LEFT JOIN {totals} t ON {matching} AND t.key = fresh.key)
         SELECT (SELECT {label} FROM {to_label}) AS label, t.value, {MARK_HELD} AS mark_held
         FROM candidates t
         ORDER BY t.value DESC, label LIMIT :limit
-    """, {"kind": what, "store": store_id, "store_or_all": store_id or 0, "limit": limit})
+    """, {**params, "kind": what, "store": store_id, "store_or_all": store_id or 0,
+          "limit": limit})
     return [Figure.model_validate(row) for row in rows]
 
 

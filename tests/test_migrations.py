@@ -53,8 +53,8 @@ SCALE_INDEXES = {
     "idx_customer_lower_first_name", "idx_customer_lower_last_name", "idx_customer_lower_email",
     "idx_payment_date",
 }  # fmt: skip
-TOTALS_VIEWS = {"stats_as_of", "rental_totals", "payment_days", "payment_category_days",
-                "store_totals"}
+TOTALS_VIEWS = {"stats_as_of", "rental_totals", "rental_period_totals", "payment_days",
+                "payment_category_days", "store_totals"}
 STORE_FUNCTIONS = (
     "inventory_in_stock", "film_in_stock", "film_not_in_stock", "get_customer_balance",
     "inventory_held_by_customer", "last_day", "last_updated",

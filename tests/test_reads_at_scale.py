@@ -4,6 +4,7 @@ giving what the plain SQL it replaced gives, from the precomputed totals and wit
 after them (written in a transaction that is rolled back)."""
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -169,15 +170,18 @@ RANKING_SQL = {  # the ranking over all history as it was computed before migrat
     "rentals": "count(DISTINCT r.rental_id)", "revenue": "coalesce(sum(p.amount), 0)"}
 
 
-async def plain_ranking(conn, what: str, by: str, store_id: int | None) -> list[tuple]:
+async def plain_ranking(conn, what: str, by: str, store_id: int | None,
+                        period: stats.Period) -> list[tuple]:
     label, key, joins, _ = stats.RANKED[what]
     paid = "LEFT JOIN payment p ON p.rental_id = r.rental_id" if by == "revenue" else ""
     store = "i.store_id = :store" if store_id else "true"
     rows = await conn.execute(text(f"""
         SELECT {label} AS label, {RANKING_SQL[by]} AS value
         FROM rental r JOIN inventory i USING (inventory_id) {joins} {paid}
-        WHERE {store} GROUP BY {key}, {label} ORDER BY value DESC, label LIMIT 10
-    """), {"store": store_id})
+        WHERE {store} AND r.rental_date >= :start AND r.rental_date < :end
+        GROUP BY {key}, {label} ORDER BY value DESC, label LIMIT 10
+    """), {"store": store_id, "start": period.start or datetime.min.replace(tzinfo=UTC),
+           "end": period.end or datetime.max.replace(tzinfo=UTC)})
     return [(row.label, Decimal(row.value)) for row in rows]
 
 
@@ -198,12 +202,18 @@ async def plain_revenue(conn, per: str, store_id: int | None) -> list[tuple]:
 
 async def same_as_plain_sql(conn) -> None:
     every_time = stats.period_of("", None)
+    # All history, and calendar months and years (rental_period_totals): those of the data, and
+    # this month and year, where add_rentals puts its rentals.
+    today = datetime.now(UTC).date()
+    periods = [every_time] + [stats.period_of(words, today) for words in (
+        "2022", "May 2022", "this month", "this year")]
     for what in stats.RANKED:
         for by in stats.MEASURES:
             for store_id in (None, 2):
-                ranked = await stats.ranking(conn, what, by, every_time, store_id)
-                assert [(f.label, f.value) for f in ranked.rows] == await plain_ranking(
-                    conn, what, by, store_id), (what, by, store_id)
+                for period in periods:
+                    ranked = await stats.ranking(conn, what, by, period, store_id)
+                    assert [(f.label, f.value) for f in ranked.rows] == await plain_ranking(
+                        conn, what, by, store_id, period), (what, by, store_id, period)
     for per in stats.GROUPS:
         for store_id in (None, 1):
             series = await stats.revenue(conn, per, every_time, store_id)

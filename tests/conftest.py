@@ -121,6 +121,13 @@ async def database(official_url):
     await database.close()
 
 
+@pytest.fixture
+async def conn(database):
+    """A read connection of `database`."""
+    async with database.reading() as connection:
+        yield connection
+
+
 @pytest.fixture(scope="session")
 def client(official_url):
     """The REST API over the official data, run in-process with its lifespan."""

@@ -22,14 +22,6 @@ from plugins.results import StoreCountsResult, StoreCountsRow
 
 
 @pytest.fixture
-async def conn(official_url):
-    database = Database(official_url, pool_size=2)
-    async with database.reading() as connection:
-        yield connection
-    await database.close()
-
-
-@pytest.fixture
 async def writing(official_url):
     """A connection in a transaction that is rolled back: rows added after the totals."""
     database = Database(official_url, pool_size=2)

@@ -8,19 +8,10 @@ from fastapi.testclient import TestClient
 
 from assistant import customers, films, rentals
 from assistant.api.app import create_app
-from assistant.db import Database
 from assistant.errors import FilmNotFound, RentalAlreadyReturned, RentalNotFound, RentalRefused
 from assistant.films import FilmFilter
 from assistant.rentals import RentalFilter
 from tests.conftest import make_settings
-
-
-@pytest.fixture
-async def conn(official_url):
-    database = Database(official_url, pool_size=2)
-    async with database.reading() as connection:
-        yield connection
-    await database.close()
 
 
 async def test_full_text_search_finds_what_films_are_about(conn, sql):

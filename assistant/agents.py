@@ -38,6 +38,9 @@ log = get_logger(__name__)
 
 SEARCH_AGENT = "SearchAgent"
 LLM_AGENT = "LLMAgent"
+# The longest question the agents take, in the chat and over REST: the offline model's reading
+# time grows faster than a message's length (100 kB held the server for minutes).
+MAX_QUESTION_LENGTH = 2000
 HANDOFF_PLUGIN = "Handoff"
 TURN_TIMEOUT_SECONDS = 15 * 60  # a turn may wait on the clerk's confirmation and token
 

@@ -19,7 +19,7 @@ from chainlit.auth.jwt import get_jwt_secret
 from semantic_kernel.contents import AuthorRole, ChatMessageContent
 from semantic_kernel.filters import FilterTypes
 
-from assistant.agents import HANDOFF_PLUGIN, SEARCH_AGENT, run_turn
+from assistant.agents import HANDOFF_PLUGIN, MAX_QUESTION_LENGTH, SEARCH_AGENT, run_turn
 from assistant.approvals import Decision, Preview, WriteDesk
 from assistant.charts import charts_in, figure
 from assistant.conversations import load_history, make_archive, save_history
@@ -96,6 +96,8 @@ SESSION_ENDED = {
 }
 SESSION_EXPIRED = ("Your sign-in has expired (a session lasts one shift): please sign in again. "
                    "Nothing was done.")
+TOO_LONG = (f"That message is too long for the front desk (at most {MAX_QUESTION_LENGTH:,} "
+            "characters): please say it in fewer words. Nothing was done.")
 
 
 async def why_not_signed_in() -> str | None:
@@ -253,9 +255,14 @@ async def answer(message: cl.Message) -> None:
         log.info("message_refused", reason="session_ended")
         await cl.Message(content=refused, author="System").send()
         return
+    if len(message.content) > MAX_QUESTION_LENGTH:
+        log.info("message_refused", reason="too_long", length=len(message.content))
+        await cl.Message(content=TOO_LONG, author="System").send()
+        return
     history: list[ChatMessageContent] = session_value("history", list)
     desk: WriteDesk = session_value("desk", new_desk)
-    said = redacted(message.content, front_desk().settings)  # a token typed by mistake
+    # A token typed by mistake goes; so does a NUL, which the saved history (jsonb) can't hold.
+    said = redacted(message.content.replace("\x00", ""), front_desk().settings)
     history.append(ChatMessageContent(role=AuthorRole.USER, content=said))
     agents = front_desk().agents(desk, ClerkApproves(), [(
         FilterTypes.FUNCTION_INVOCATION, tool_steps(excluded_plugins=(HANDOFF_PLUGIN,)))])

@@ -135,8 +135,8 @@ class FilmFull(FilmDescribed):
 
     @classmethod
     def of(cls, film: FilmDetails) -> "FilmFull":
-        return cls(**film.model_dump(), streaming=film.streaming_available,
-                   rental_duration_days=film.rental_duration)
+        return cls(**{**film.model_dump(), "special_features": film.special_features or []},
+                   streaming=film.streaming_available, rental_duration_days=film.rental_duration)
 
 
 class FilmInfo(StoreResult):

@@ -15,11 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from semantic_kernel.contents import AuthorRole, ChatMessageContent
 
 from assistant import films
-from assistant.agents import Turn, run_turn
+from assistant.agents import MAX_QUESTION_LENGTH, Turn, run_turn
 from assistant.api.deps import ReadConn
 from assistant.api.problems import UNREADABLE_BODY, problem
 from assistant.approvals import NobodyApproves, WriteDesk
 from assistant.logging import get_logger
+from assistant.security import redacted
 
 log = get_logger(__name__)
 router = APIRouter(prefix="/api/v1/ai", tags=["ai"])
@@ -40,7 +41,7 @@ class SummaryResponse(BaseModel):
 
 
 class HandoffRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=2000)
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_LENGTH)
 
 
 class HandoffResponse(BaseModel):
@@ -51,7 +52,8 @@ class HandoffResponse(BaseModel):
 async def ask_agents(request: Request, question: str, on_chunk=None) -> Turn:
     desk = request.app.state.front_desk
     agents = desk.agents(WriteDesk(), NobodyApproves())
-    history = [ChatMessageContent(role=AuthorRole.USER, content=question)]
+    said = redacted(question, desk.settings)  # a token typed by mistake never reaches the model
+    history = [ChatMessageContent(role=AuthorRole.USER, content=said)]
     return await run_turn(history, agents, on_chunk=on_chunk)
 
 
@@ -120,12 +122,13 @@ def sse(event: str, data: EventData) -> str:
 @router.get("/ask", response_class=EventStream, responses={200: ASK_STREAM})
 async def ask(
     request: Request,
-    question: Annotated[str, Query(min_length=1, max_length=2000, pattern=r"\S")],
+    question: Annotated[str, Query(min_length=1, max_length=MAX_QUESTION_LENGTH, pattern=r"\S")],
 ):
     """Answer a question as a server-sent event stream: start, message chunks, complete."""
 
     async def events() -> AsyncIterator[str]:
-        yield sse("start", AskStarted(question=question))
+        # The question as the model gets it: a token typed by mistake is not echoed either.
+        yield sse("start", AskStarted(question=redacted(question, request.app.state.settings)))
         chunks: asyncio.Queue[str | None] = asyncio.Queue()
 
         async def on_chunk(agent: str, text: str) -> None:

@@ -8,13 +8,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from assistant import __version__
 from assistant.api import ai, customers, films, rentals, system
 from assistant.api.docs import documented_app
 from assistant.api.middleware import CorrelationMiddleware
-from assistant.api.problems import method_not_allowed
+from assistant.api.problems import invalid_request, method_not_allowed
 from assistant.api.protection import protect
 from assistant.db import Database, database_url
 from assistant.errors import (
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
     app.add_middleware(CorrelationMiddleware)
     app.add_exception_handler(StoreError, store_error)
     app.add_exception_handler(405, method_not_allowed)
+    app.add_exception_handler(RequestValidationError, invalid_request)
     for module in (system, films, rentals, customers, ai):
         app.include_router(module.router)
         if hasattr(module, "admin"):

@@ -6,15 +6,20 @@ give with `responses=`; the answers every route can give (a 500, the correlation
 to the whole schema by `assistant.api.docs`.
 """
 
+import json
 import re
 from functools import cache
 from typing import Any
 
 from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 from starlette.routing import compile_path
+
+from assistant.security import redacted
 
 
 class Problem(BaseModel):
@@ -72,6 +77,22 @@ UNAUTHORIZED = {
                                          "schema": {"type": "string"}}},
     }
 }
+
+
+class _EscapedJSONResponse(JSONResponse):
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, allow_nan=False, separators=(",", ":")).encode()
+
+
+async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422, without the admin token in the `input` it echoes (a token pasted into
+    the wrong field). An input can also hold a lone surrogate (`"\\ud800"` is valid JSON, but
+    no UTF-8), which FastAPI fails to render (a 500): that answer is escaped."""
+    detail = redacted(jsonable_encoder(error.errors()), request.app.state.settings)
+    try:
+        return JSONResponse({"detail": detail}, 422)
+    except UnicodeEncodeError:
+        return _EscapedJSONResponse({"detail": detail}, 422)
 
 
 async def method_not_allowed(request: Request, error: HTTPException) -> JSONResponse:

@@ -23,10 +23,10 @@ test: install
 test-e2e: install  # needs Debian's chromium (apt-get install chromium)
 	$(UV) run --frozen pytest tests/e2e $(PYTEST_ARGS)
 
-bench: install  # the load generator is Debian's wrk
+bench: install  # the load generator is Debian's wrk; SCALE=100: the demo store at x1 and x100
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) \
 		|| echo "could not install wrk: apt-get install wrk"
-	$(UV) run --frozen python tests/bench/run.py
+	$(UV) run --frozen python tests/bench/run.py $(if $(SCALE),--scale $(SCALE)) $(BENCH_ARGS)
 
 lint: install
 	$(UV) run --frozen ruff check .

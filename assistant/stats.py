@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assistant.errors import StoreError
 from assistant.models import Money, Record
-from assistant.rentals import DUE, RENTED, RENTED_COPY
+from assistant.rentals import OVERDUE, RENTED_COPY
 from assistant.totals import (
     COUNT_BOUND,
     FRESH_PAYMENT,
@@ -129,11 +129,11 @@ async def store_counts(conn: AsyncConnection) -> list[StoreCounts]:
     """Each store's counts. Films, copies and customers: the precomputed totals
     (assistant.totals) plus what was added since; rentals out and overdue: counted now, up to
     COUNT_BOUND (the overdue ones are the oldest: read oldest first, they are found first)."""
-    # The open rentals read along their index, each one's copy and film looked up (RENTED).
+    # The open rentals read along their index, each one's copy looked up (RENTED_COPY).
     out = f"""SELECT 1 FROM {RENTED_COPY}
               WHERE r.return_date IS NULL AND i.store_id = s.store_id"""
-    overdue = f"""SELECT 1 FROM {RENTED} WHERE r.return_date IS NULL
-                  AND i.store_id = s.store_id AND {DUE} < now() ORDER BY r.rental_date"""
+    overdue = f"""SELECT 1 FROM {RENTED_COPY} WHERE r.return_date IS NULL
+                  AND i.store_id = s.store_id AND {OVERDUE} ORDER BY r.rental_date"""
     rows = await read_with_mark(conn, f"""
         SELECT s.store_id, {MARK_HELD} AS mark_held,
                coalesce(t.films, 0) + (

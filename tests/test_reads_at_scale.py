@@ -282,6 +282,29 @@ async def test_overdue_rentals_in_due_order_as_the_plain_sql(conn, sql):
         ORDER BY {DUE}, r.rental_id LIMIT 1""")[0][0])
 
 
+async def test_rentals_due_within_the_longest_duration_are_overdue_by_their_film(writing):
+    """OVERDUE decides the rentals older than the longest rental duration without their film;
+    those rented within it are decided by their film's own duration, as DUE says."""
+    free = """SELECT i.inventory_id FROM inventory i JOIN film f USING (film_id)
+              WHERE f.rental_duration = :days AND NOT EXISTS (SELECT 1 FROM rental r
+                    WHERE r.inventory_id = i.inventory_id AND r.return_date IS NULL)
+              ORDER BY i.inventory_id LIMIT 1"""
+    for days, ago in ((3, 5), (7, 5), (5, 2), (6, 9)):  # overdue, not, not, overdue
+        copy = await writing.scalar(text(free), {"days": days})
+        await writing.execute(text("""
+            INSERT INTO rental (rental_date, inventory_id, customer_id, staff_id)
+            VALUES (now() - :ago * interval '1 day', :copy, 5, 1)"""), {"ago": ago, "copy": copy})
+    plain = await writing.scalar(text(f"""
+        SELECT count(*) FROM rental r JOIN inventory i USING (inventory_id)
+        JOIN film f USING (film_id) WHERE r.return_date IS NULL AND {DUE} < now()"""))
+    counted = await rentals.count_rentals(writing, RentalFilter(overdue_only=True))
+    assert counted == Count(plain)
+    recent = await writing.scalar(text(f"""
+        SELECT count(*) FROM rental r WHERE r.return_date IS NULL AND {rentals.OVERDUE}
+          AND r.rental_date > now() - interval '10 days'"""))
+    assert recent == 2
+
+
 @pytest.mark.parametrize("fragment", ["an", "AN", "zq", "love", "ace", "%", "a_", "  ha "])
 async def test_title_search_through_the_bigrams_finds_what_ilike_finds(conn, sql, fragment):
     page = await films.list_films(conn, FilmFilter(title_contains=fragment), limit=100)

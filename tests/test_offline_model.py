@@ -903,6 +903,17 @@ async def test_the_lexicon_loads_once_and_reloads_in_the_background(demo):
         demo.sql_write("DELETE FROM film WHERE title = :t", t=title)
 
 
+async def test_the_lexicon_is_read_ahead_of_the_first_question(demo):
+    lexicons = StoreLexicon(demo.database)
+    lexicons.warm_up()  # as the app does when it starts
+    assert lexicons.reloads == 1
+    assert (await lexicons.current()) is not None and lexicons.reloads == 1  # that read
+    stopped = StoreLexicon(demo.database)
+    stopped.warm_up()
+    await stopped.close()  # as the app does when it stops: nothing left running
+    assert stopped._reload.done()
+
+
 # --- kinds of money and statistics question (tests/evals/money_unseen.yaml found them) ------
 
 WITH_STATS = SEARCH_AGENT_FUNCTIONS + declared(Stats=StatsPlugin(None))

@@ -29,6 +29,7 @@ from assistant.errors import (
 from assistant.frontdesk import FrontDesk, open_front_desk
 from assistant.llm import make_chat_service
 from assistant.logging import configure_logging, get_logger
+from assistant.offline import StoreLexicon
 from assistant.security import chainlit_auth_secret
 from assistant.settings import Settings, get_settings
 from assistant.startup import prepare_store
@@ -78,6 +79,10 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
         gc.freeze()
         # The totals over all history (assistant.totals), refreshed in the background.
         refreshing = asyncio.create_task(keep_fresh(database), name="refresh_totals")
+        # The offline model's vocabulary read now, so the first question does not wait for it.
+        lexicon = getattr(app.state.front_desk.service, "lexicon", None)
+        if isinstance(lexicon, StoreLexicon):
+            lexicon.warm_up()
         log.info("started", version=__version__, llm_mode=settings.llm_mode)
         try:
             yield
@@ -85,6 +90,8 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
             refreshing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await refreshing
+            if isinstance(lexicon, StoreLexicon):
+                await lexicon.close()
             open_front_desk(before)
             await database.close()
 

@@ -9,6 +9,7 @@ the same length, and remembered.
 """
 
 import asyncio
+import contextlib
 import difflib
 import time
 from collections import defaultdict
@@ -249,6 +250,20 @@ class StoreLexicon:
         elif time.monotonic() - self._loaded_at > self.max_age:
             self._start_reload()
         return self._lexicon
+
+    def warm_up(self) -> None:
+        """Start reading the lexicon now, in the background, so that the first question finds
+        it ready (seconds at a chain's size). A failure is left to that first question."""
+        if self._lexicon is None:
+            self._start_reload().add_done_callback(
+                lambda task: task.cancelled() or task.exception())  # retrieved: no warning
+
+    async def close(self) -> None:
+        """Stop a reading under way (the app is stopping, its database closing)."""
+        if self._reload is not None and not self._reload.done():
+            self._reload.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reload
 
     def _start_reload(self) -> asyncio.Task:
         if self._reload is None or self._reload.done():

@@ -96,6 +96,16 @@ MARGIN_SECONDS = 300  # the views' cutoff is this long before their refresh (mig
 _REFRESH_LOCK_KEY = 0x70_7A15  # one refresh at a time, across every instance of the app
 
 
+def _refreshing(concurrently: bool) -> list[str]:
+    """The statements that recompute the views, in one transaction: one core for it (the
+    other for the counter), memory enough to aggregate in one pass, and the views' planner
+    statistics after."""
+    how = "CONCURRENTLY " if concurrently else ""
+    return ["SET LOCAL max_parallel_workers_per_gather = 0", "SET LOCAL work_mem = '128MB'",
+            *(f"REFRESH MATERIALIZED VIEW {how}{view}" for view in VIEWS),
+            f"ANALYZE {', '.join(VIEWS)}"]
+
+
 async def refresh(database: Database) -> bool:
     """Recompute the views (False: another instance is doing it right now)."""
     async with database.engine.connect() as conn:
@@ -104,13 +114,8 @@ async def refresh(database: Database) -> bool:
             if not await conn.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"),
                                      {"key": _REFRESH_LOCK_KEY}):
                 return False
-            # One core for the refresh, the other for the counter; memory enough to aggregate
-            # in one pass.
-            await conn.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-            await conn.execute(text("SET LOCAL work_mem = '128MB'"))
-            for view in VIEWS:
-                await conn.execute(text(f"REFRESH MATERIALIZED VIEW CONCURRENTLY {view}"))
-            await conn.execute(text(f"ANALYZE {', '.join(VIEWS)}"))  # their planner statistics
+            for statement in _refreshing(concurrently=True):
+                await conn.execute(text(statement))
     return True
 
 
@@ -124,10 +129,8 @@ def refresh_now(url: str) -> None:
     try:
         with engine.begin() as conn:
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _REFRESH_LOCK_KEY})
-            conn.execute(text("SET LOCAL work_mem = '128MB'"))
-            for view in VIEWS:
-                conn.execute(text(f"REFRESH MATERIALIZED VIEW {view}"))
-            conn.execute(text(f"ANALYZE {', '.join(VIEWS)}"))
+            for statement in _refreshing(concurrently=False):
+                conn.execute(text(statement))
     finally:
         engine.dispose()
 

@@ -7,6 +7,7 @@ import time
 
 import structlog
 from starlette.requests import cookie_parser
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from assistant.logging import correlation_id_from, get_logger
@@ -142,11 +143,8 @@ class SameOriginWritesMiddleware:
                           None)
             if origin is not None and origin not in self.allowed:
                 log.warning("foreign_origin_refused", origin=origin[:100], path=scope["path"])
-                body = json.dumps({"detail": "Cross-origin request refused"}).encode()
-                await send({"type": "http.response.start", "status": 403,
-                            "headers": [(b"content-type", b"application/json"),
-                                        (b"content-length", str(len(body)).encode())]})
-                await send({"type": "http.response.body", "body": body})
+                refused = JSONResponse({"detail": "Cross-origin request refused"}, 403)
+                await refused(scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -176,9 +174,7 @@ class SignedOutTokensMiddleware:
             await self.app(scope, receive, send)
             return
         if scope["type"] == "http" and path.rstrip("/") == self.refresh_path:
-            await send({"type": "http.response.start", "status": 404,
-                        "headers": [(b"content-type", b"application/json")]})
-            await send({"type": "http.response.body", "body": b'{"detail":"Not Found"}'})
+            await JSONResponse({"detail": "Not Found"}, 404)(scope, receive, send)
             return
         token = token_of(scope["headers"])
         if token and await self._refused(scope, token):

@@ -3,11 +3,11 @@
 Set once by the app's lifespan (Chainlit's handlers run outside FastAPI's dependencies).
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from semantic_kernel.connectors.ai.chat_completion_client_base import ChatCompletionClientBase
 
-from assistant.agents import build_agents
+from assistant.agents import build_agents, read_plugins
 from assistant.approvals import Approver, WriteDesk
 from assistant.db import Database
 from assistant.settings import Settings
@@ -19,9 +19,14 @@ class FrontDesk:
     settings: Settings
     service: ChatCompletionClientBase
 
+    plugins: list = field(init=False)  # the store's read-only functions, shared by every turn
+
+    def __post_init__(self):
+        self.plugins = read_plugins(self.database)
+
     def agents(self, desk: WriteDesk, approver: Approver, kernel_filters: list = ()):
         return build_agents(self.service, self.database, self.settings, desk, approver,
-                            kernel_filters)
+                            kernel_filters, self.plugins)
 
 
 _open: FrontDesk | None = None

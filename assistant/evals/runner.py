@@ -24,7 +24,7 @@ from semantic_kernel.contents import AuthorRole, ChatMessageContent
 from sqlalchemy import make_url, text
 
 from assistant import rentals
-from assistant.agents import HANDOFF_PLUGIN, build_agents, run_turn
+from assistant.agents import HANDOFF_PLUGIN, build_agents, read_plugins, run_turn
 from assistant.approvals import WRITE_FUNCTIONS, Decision, Preview, WriteDesk
 from assistant.db import (
     Database,
@@ -169,6 +169,7 @@ class Runner:
         self.settings = settings
         self.usage = usage
         self.database = Database(settings.pagila_dsn, pool_size=4)
+        self.plugins = read_plugins(self.database)
         self.service = None
         self.token = settings.admin_token.get_secret_value()
 
@@ -268,7 +269,8 @@ class Runner:
         if spec.via == "rest":
             agent, answer, calls, seconds = await self.rest_turn(say)
         else:
-            agents = build_agents(self.service, self.database, self.settings, desk, clerk)
+            agents = build_agents(self.service, self.database, self.settings, desk, clerk,
+                                  plugins=self.plugins)
             history.append(ChatMessageContent(role=AuthorRole.USER, content=say))
             started = time.perf_counter()
             turn = await asyncio.wait_for(run_turn(history, agents), TURN_TIMEOUT_SECONDS)

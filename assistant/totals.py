@@ -86,13 +86,23 @@ MARK_HELD = "((SELECT cutoff FROM stats_as_of) = :mark_cutoff)"
 
 # Refreshed together in one REPEATABLE READ transaction, so they share one snapshot and one
 # mark; CONCURRENTLY, so reads go on meanwhile. stats_as_of first: rental_period_totals
-# (migration 0008) reads its mark from it.
-VIEWS = ("stats_as_of", "rental_totals", "rental_period_totals", "payment_days",
+# (migration 0008) reads its mark from it; rental_totals sums its years (migration 0009).
+VIEWS = ("stats_as_of", "rental_period_totals", "rental_totals", "payment_days",
          "payment_category_days", "store_totals")
-# Seconds between two refreshes. A refresh recomputes all history (about a minute of one core
+# Seconds between two refreshes. A refresh recomputes all history (over a minute of one core
 # for 1.6 million rentals); between two, the queries read at most this long of new rows live.
 REFRESH_EVERY = 3600.0
+# Or sooner, once this many rentals lie past the mark (a bulk load, such as `db demo`, which
+# leaves the totals to the app): each figure would read them all live.
+BEHIND_ROWS = 10_000
+CHECK_EVERY = 60.0  # seconds between two looks at whether the views are due
 MARGIN_SECONDS = 300  # the views' cutoff is this long before their refresh (migration 0006)
+# Whether the views are due (:every, seconds): as old as that, or BEHIND_ROWS rentals behind
+# (counted along the primary key, up to that many).
+DUE = f"""SELECT extract(epoch FROM now() - cutoff) - {MARGIN_SECONDS} >= :every
+                 OR (SELECT count(*) FROM (SELECT 1 FROM rental WHERE rental_id > last_rental_id
+                                           LIMIT {BEHIND_ROWS}) AS behind) >= {BEHIND_ROWS}
+          FROM stats_as_of"""
 _REFRESH_LOCK_KEY = 0x70_7A15  # one refresh at a time, across every instance of the app
 
 
@@ -135,25 +145,23 @@ def refresh_now(url: str) -> None:
         engine.dispose()
 
 
-async def keep_fresh(database: Database, every: float = REFRESH_EVERY) -> None:
-    """Refresh the views every `every` seconds (the first time as soon as they are that old:
-    a restart does not recompute fresh views), until cancelled. A failed refresh is logged and
-    tried again at the next turn: the views only get older, the figures stay exact (more of
-    them is read live)."""
+async def keep_fresh(database: Database, every: float = REFRESH_EVERY,
+                     check_every: float = CHECK_EVERY) -> None:
+    """Refresh the views whenever they are due (DUE: `every` seconds old, or far behind), looking
+    every `check_every` seconds, until cancelled. A failed refresh is logged and tried again at
+    the next look: the views only get older, the figures stay exact (more of them is read
+    live)."""
     loop = asyncio.get_running_loop()
     while True:
         try:
             async with database.reading() as conn:
-                age = await conn.scalar(text(
-                    f"SELECT extract(epoch FROM now() - cutoff) - {MARGIN_SECONDS} "
-                    "FROM stats_as_of"))
-            await asyncio.sleep(max(0.0, every - float(age or every)))
-            started = loop.time()
-            done = await refresh(database)
-            log.info("totals_refreshed", done=done, seconds=round(loop.time() - started, 2))
-            await asyncio.sleep(every)
+                due = await conn.scalar(text(DUE), {"every": every})
+            if due:
+                started = loop.time()
+                done = await refresh(database)
+                log.info("totals_refreshed", done=done, seconds=round(loop.time() - started, 2))
         except asyncio.CancelledError:
             raise
         except Exception as error:  # the database is down, say: try again later
             log.warning("totals_refresh_failed", error=str(error))
-            await asyncio.sleep(every)
+        await asyncio.sleep(check_every)

@@ -8,6 +8,7 @@ import time
 
 import httpx
 
+from tests.conftest import sql_runner
 from tests.test_races import free_port
 
 
@@ -23,7 +24,7 @@ def test_help_explains_each_command():
     top = cli("--help")
     assert top.returncode == 0 and "serve" in top.stdout and "db" in top.stdout
     db = cli("db", "--help")
-    for command in ("upgrade", "load-pagila", "demo", "status"):
+    for command in ("upgrade", "load-pagila", "demo", "totals", "status"):
         assert command in db.stdout
     assert "--scale" in cli("db", "demo", "--help").stdout
 
@@ -34,6 +35,13 @@ def test_db_upgrade_demo_and_status(new_database):
     assert upgraded.returncode == 0 and "upgraded from an empty database" in upgraded.stdout
     demo = cli("db", "demo", PAGILA_DSN=url)
     assert demo.returncode == 0 and json.loads(demo.stdout)["film"] == 1000
+    # The totals over all history are left to the server (or to `db totals`).
+    mark = "SELECT last_rental_id FROM stats_as_of"
+    with sql_runner(url) as run:
+        assert run(mark) == [(0,)]
+        totals = cli("db", "totals", PAGILA_DSN=url)
+        assert totals.returncode == 0 and "Totals computed in" in totals.stderr
+        assert run(mark) == run("SELECT max(rental_id) FROM rental")
     status = json.loads(cli("db", "status", PAGILA_DSN=url).stdout)
     assert status["revision"] == status["head"] and status["counts"]["film"] == 1000
     again = cli("db", "demo", PAGILA_DSN=url)

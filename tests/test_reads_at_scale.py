@@ -3,6 +3,7 @@ bounded counts said honestly, find_customer's count of all matches, and every re
 giving what the plain SQL it replaced gives, from the precomputed totals and with rows added
 after them (written in a transaction that is rolled back)."""
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,6 +20,7 @@ from assistant.rentals import DUE, RentalFilter
 from assistant.totals import Count, count_sql
 from plugins import CustomersPlugin, FilmsPlugin, RentalsPlugin
 from plugins.results import StoreCountsResult, StoreCountsRow
+from tests.conftest import fresh_demo_store
 
 
 @pytest.fixture
@@ -334,3 +336,63 @@ async def test_film_stock_and_the_closest_titles_as_before(conn, sql):
         ORDER BY shared.n DESC, f.title LIMIT 5""")]
     assert [a.name for a in await films.find_actors(conn, "penelope guinnes")] == [
         "PENELOPE GUINESS"]
+
+
+# --- the refresh: when it runs, and what rental_totals holds --------------------------------
+
+ALL_HISTORY = """
+    WITH paid AS (SELECT rental_id, sum(amount) AS amount FROM payment, stats_as_of m
+                  WHERE payment_id <= m.last_payment_id AND payment_date < m.cutoff
+                  GROUP BY rental_id),
+    counted AS (SELECT i.store_id, i.film_id, r.customer_id, coalesce(paid.amount, 0) AS amount
+                FROM rental r JOIN inventory i USING (inventory_id)
+                LEFT JOIN paid USING (rental_id), stats_as_of m
+                WHERE r.rental_id <= m.last_rental_id AND r.rental_date < m.cutoff),
+    per_film AS (SELECT coalesce(store_id, 0) AS store_id, film_id, count(*) AS rentals,
+                        sum(amount) AS revenue
+                 FROM counted GROUP BY GROUPING SETS ((store_id, film_id), (film_id)))
+    SELECT 'films', store_id, film_id, rentals, revenue FROM per_film
+    UNION ALL SELECT 'films', 0, film_id, 0, 0 FROM film
+              WHERE film_id NOT IN (SELECT film_id FROM per_film)
+    UNION ALL SELECT 'customers', coalesce(store_id, 0), customer_id, count(*), sum(amount)
+              FROM counted GROUP BY GROUPING SETS ((store_id, customer_id), (customer_id))
+    UNION ALL SELECT 'categories', store_id, category_id, sum(rentals), sum(revenue)
+              FROM per_film JOIN film_category USING (film_id) GROUP BY 1, 2, 3
+    UNION ALL SELECT 'actors', store_id, actor_id, sum(rentals), sum(revenue)
+              FROM per_film JOIN film_actor USING (film_id) GROUP BY 1, 2, 3"""
+
+
+async def test_keep_fresh_refreshes_views_far_behind_at_once(new_database):
+    """A bulk load (the demo store, whose totals `db demo` leaves to the app) puts the views
+    BEHIND_ROWS rentals behind: the app's background task refreshes them at its first look,
+    not an hour later; then they are not due again. rental_totals, summed from the yearly
+    totals (migration 0009), holds every figure over all history, never-rented films too."""
+    url = fresh_demo_store(new_database("behind"))
+    database = Database(url, pool_size=2)
+    try:
+        async with database.reading() as conn:
+            assert await conn.scalar(text("SELECT last_rental_id FROM stats_as_of")) == 0
+            assert await conn.scalar(text(totals.DUE), {"every": totals.REFRESH_EVERY})
+        task = asyncio.create_task(totals.keep_fresh(database, check_every=0.05))
+        try:
+            for _ in range(600):
+                async with database.reading() as conn:
+                    mark = await conn.scalar(text("SELECT last_rental_id FROM stats_as_of"))
+                if mark:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        async with database.reading() as conn:
+            assert mark == await conn.scalar(text("SELECT max(rental_id) FROM rental"))
+            assert not await conn.scalar(text(totals.DUE), {"every": totals.REFRESH_EVERY})
+            assert await conn.scalar(text(totals.DUE), {"every": -totals.MARGIN_SECONDS})
+            held = (await conn.execute(text(
+                "SELECT kind, store_id, key, rentals, revenue FROM rental_totals"))).all()
+            plain = (await conn.execute(text(ALL_HISTORY))).all()
+        assert sorted(map(tuple, held)) == sorted(map(tuple, plain))
+        assert {kind for kind, *_ in held} == {"films", "customers", "categories", "actors"}
+    finally:
+        await database.close()

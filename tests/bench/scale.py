@@ -184,22 +184,31 @@ def prepare_store(home: Path, scale: int) -> Store:
 
 
 def refresh_if_due(store: Store) -> None:
-    """The app recomputes the totals over all history once they are an hour old (about a
-    minute of one core at x100, assistant.totals): on a store built earlier that could fall
-    in the middle of the measurements, so do it before the servers start."""
-    import psycopg
+    """The app recomputes the totals over all history once they are an hour old or far behind
+    (a minute and more of one core at x100, assistant.totals): on a store built earlier, or
+    just built (`db demo` leaves them to the app), that would fall in the middle of the
+    measurements, so do it before the servers start."""
+    from sqlalchemy import text
 
-    from assistant.totals import MARGIN_SECONDS, REFRESH_EVERY, refresh_now
+    from assistant.db import make_sync_engine
+    from assistant.totals import DUE, REFRESH_EVERY, refresh_now
 
-    with psycopg.connect(libpq_dsn(store.url), autocommit=True) as conn:
-        age = conn.execute("SELECT extract(epoch FROM now() - cutoff) FROM stats_as_of"
-                           ).fetchone()[0]  # fmt: skip
-    if float(age) - MARGIN_SECONDS > REFRESH_EVERY - 1800:  # due within half an hour
-        print(f"x{store.scale}: refreshing the totals (an hour old, the app would do it "
+    engine = make_sync_engine(store.url)
+    try:
+        with engine.connect() as conn:  # due within half an hour
+            due = conn.scalar(text(DUE), {"every": REFRESH_EVERY - 1800})
+    finally:
+        engine.dispose()
+    if due:
+        print(f"x{store.scale}: refreshing the totals (old or behind, the app would do it "
               "during the run) ...", flush=True)  # fmt: skip
         started = time.perf_counter()
         refresh_now(store.url)
-        print(f"x{store.scale}: refreshed in {time.perf_counter() - started:.1f} s", flush=True)
+        seconds = time.perf_counter() - started
+        print(f"x{store.scale}: refreshed in {seconds:.1f} s", flush=True)
+        if store.built_now:  # the totals the server computes in the background after a build
+            store.build["totals_seconds"] = round(seconds, 1)
+            (store.home / "build.json").write_text(json.dumps(store.build, indent=2) + "\n")
 
 
 def read_store(store: Store) -> None:
@@ -400,6 +409,9 @@ def report(args: argparse.Namespace, stores: list[Store], rows: dict[str, list[F
     wal = [s.build["wal_bytes"] for s in stores]
     lines += [
         f"| `db demo` time | {demo[0]:.1f} s | {demo[1]:.1f} s |",
+        "| then the totals, computed by the server in the background (`db totals`) | "
+        + " | ".join(f"{s.build['totals_seconds']:.1f} s" if "totals_seconds" in s.build
+                     else "not timed (built earlier)" for s in stores) + " |",
         "| PAGILA_HOME on disk after the build | "
         + " | ".join(mib(s.build["home_bytes"]) for s in stores) + " |",
         "| of which write-ahead log (pgdata/pg_wal) | " + " | ".join(map(mib, wal)) + " |",

@@ -396,3 +396,8 @@ async def test_keep_fresh_refreshes_views_far_behind_at_once(new_database):
         assert {kind for kind, *_ in held} == {"films", "customers", "categories", "actors"}
     finally:
         await database.close()
+
+
+async def test_sessions_plan_each_statement_for_its_values(conn):
+    """A generic plan made once for any title fragment took 45 ms for `q=an` at x100."""
+    assert await conn.scalar(text("SHOW plan_cache_mode")) == "force_custom_plan"

@@ -237,17 +237,12 @@ async def list_films(
         matches = _by_popularity(where, descending)
         params["window"] = skip + limit
     order = _order(sort, descending)
-    counted = count_sql(f"SELECT 1 FROM film f WHERE {counting}", count_bound)
-    if filters.category is not None and replace(filters, category=None) == FilmFilter():
-        # One category (the REST list's filter): its films off the film_category index alone
-        # (each row names a film: the foreign key), without looking up every film.
-        counted = count_sql("""SELECT DISTINCT fc.film_id FROM film_category fc
-                               JOIN category c USING (category_id)
-                               WHERE lower(c.name) = lower(:category)""", count_bound)
-    whole_catalogue = counting == "true" and count_bound is None
-    if whole_catalogue:  # every film: the catalogue's precomputed count (assistant.totals)
-        counted = CATALOGUE_FILMS
-    uses_totals = whole_catalogue or sort == "popularity"
+    counted = kept_count(filters)
+    if counted is None:
+        counted = count_sql(f"SELECT 1 FROM film f WHERE {counting}", count_bound)
+    else:  # exact, whatever the bound
+        count_bound = None
+    uses_totals = sort == "popularity"
     statement = f"""
             SELECT ({counted}) AS total, {MARK_HELD if uses_totals else "true"} AS mark_held,
                    page.*
@@ -271,10 +266,27 @@ async def list_films(
                     limit=limit)
 
 
-# The films of the catalogue: counted when the views were refreshed, plus those added since
-# (a film removed since counts until the next refresh: a film with copies, actors or a
-# category cannot be removed).
-CATALOGUE_FILMS = "SELECT :mark_films + count(*) FROM film WHERE film_id > :mark_last_film_id"
+# The counts the database keeps (migration 0011): the whole catalogue, the streaming films,
+# the films of a category.
+CATALOGUE_FILMS = "SELECT films FROM film_counts WHERE kind = 'catalogue'"
+_STREAMING_FILMS = "(SELECT films FROM film_counts WHERE kind = 'streaming')"
+_CATEGORY_FILMS = """SELECT coalesce(sum(n.films), 0) FROM film_counts n
+                     JOIN category c ON c.category_id = n.key
+                     WHERE n.kind = 'category' AND lower(c.name) = lower(:category)"""
+
+
+def kept_count(filters: FilmFilter) -> str | None:
+    """SQL reading the number of films matching `filters` off film_counts, when it keeps that
+    number (no filter, only streaming, only a category); else None."""
+    if filters == FilmFilter():
+        return CATALOGUE_FILMS
+    if filters.streaming is not None and replace(filters, streaming=None) == FilmFilter():
+        streaming = _STREAMING_FILMS
+        return f"SELECT {streaming}" if filters.streaming else (
+            f"SELECT ({CATALOGUE_FILMS}) - {streaming}")
+    if filters.category is not None and replace(filters, category=None) == FilmFilter():
+        return _CATEGORY_FILMS
+    return None
 
 
 def _by_popularity(where: str, descending: bool) -> str:

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assistant.errors import StoreError
+from assistant.films import CATALOGUE_FILMS
 from assistant.models import Money, Record
 from assistant.rentals import OVERDUE, RENTED_COPY
 from assistant.totals import (
@@ -167,12 +168,8 @@ async def store_counts(conn: AsyncConnection) -> list[StoreCounts]:
 
 
 async def films_in_catalogue(conn: AsyncConnection) -> int:
-    """How many films the catalogue holds: the precomputed count plus films added since."""
-    rows = await read_with_mark(conn, f"""
-        SELECT :mark_films + (SELECT count(*) FROM film WHERE film_id > :mark_last_film_id)
-               AS films, {MARK_HELD} AS mark_held
-    """, {})
-    return rows[0]["films"]
+    """How many films the catalogue holds (kept by the database, migration 0011)."""
+    return await conn.scalar(text(CATALOGUE_FILMS))
 
 
 # --- rankings and revenue ------------------------------------------------------------------

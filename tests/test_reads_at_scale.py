@@ -73,9 +73,14 @@ async def test_film_lists_count_up_to_a_bound(conn, sql):
     every = sql("SELECT count(*) FROM film")[0][0]
     exact = await films.list_films(conn, limit=5)
     assert (exact.total, exact.total_is_lower_bound) == (every, False)
-    bounded = await films.list_films(conn, limit=5, count_bound=100)
+    # A count the database keeps (every film) is exact whatever the bound; others stop there.
+    kept = await films.list_films(conn, limit=5, count_bound=100)
+    assert (kept.total, kept.total_is_lower_bound) == (every, False)
+    longer = FilmFilter(min_length=1)
+    bounded = await films.list_films(conn, longer, limit=5, count_bound=100)
     assert (bounded.total, bounded.total_is_lower_bound) == (100, True)
-    assert [f.film_id for f in bounded.films] == [f.film_id for f in exact.films]
+    assert [f.film_id for f in bounded.films] == [
+        f.film_id for f in (await films.list_films(conn, longer, limit=5)).films]
     assert "total_is_lower_bound" not in exact.model_dump_json()  # not on the REST wire
     roomy = await films.list_films(conn, FilmFilter(category="Music"), count_bound=1000)
     assert (roomy.total, roomy.total_is_lower_bound) == (sql("""
@@ -93,7 +98,7 @@ async def test_rental_counts_up_to_a_bound(conn, sql):
 async def test_the_chat_says_more_than_when_it_stopped_counting(database, monkeypatch, sql):
     monkeypatch.setattr("plugins.films.COUNT_BOUND", 100)
     monkeypatch.setattr("plugins.rentals.COUNT_BOUND", 20)
-    page = await FilmsPlugin(database).search_films()
+    page = await FilmsPlugin(database).search_films(min_length=1)
     assert (page.total, page.total_is_lower_bound) == (100, True)
     assert page.pages > 100 // 10 and '"total_is_lower_bound":true' in str(page)
     comedies = await FilmsPlugin(database).search_films(category="Comedy")
@@ -106,7 +111,7 @@ async def test_the_chat_says_more_than_when_it_stopped_counting(database, monkey
     # What the clerk reads, from the offline model and in the step: "more than", never the
     # bound as if it were the count.
     said = render.answer("Films-search_films", {}, json.loads(str(page)))
-    assert said.startswith("Found more than 100 films") and " of " not in said.split("\n")[0]
+    assert said.startswith("Found more than 100 films") and " page 1 of" not in said, said
     said = render.answer("Rentals-active_rentals", {}, json.loads(str(out)))
     assert said.startswith("more than 20 active rentals; the first 10")
     assert "total: more than 20" in steps.reading(out) and "… and more than 15 more" in \
@@ -396,6 +401,73 @@ async def test_keep_fresh_refreshes_views_far_behind_at_once(new_database):
         assert {kind for kind, *_ in held} == {"films", "customers", "categories", "actors"}
     finally:
         await database.close()
+
+
+# --- film_counts: the counts the database keeps (migration 0011) ----------------------------
+
+PLAIN_FILM_COUNTS = """
+    SELECT 'catalogue', 0, count(*) FROM film
+    UNION ALL SELECT 'streaming', 0, count(*) FILTER (WHERE streaming_available) FROM film
+    UNION ALL SELECT 'category', category_id, count(*) FROM film_category GROUP BY 2"""
+
+
+async def kept_and_plain(conn) -> tuple[set, set]:
+    kept = (await conn.execute(text(
+        "SELECT kind, key, films FROM film_counts WHERE kind <> 'category' OR films <> 0"))).all()
+    return set(map(tuple, kept)), set(map(tuple, (await conn.execute(text(PLAIN_FILM_COUNTS)))))
+
+
+async def test_film_counts_follow_every_kind_of_write(writing):
+    """Films added (several in one statement), put on or taken off the streaming shelf,
+    recategorized and removed: the kept counts stay those of a plain count, and the film
+    lists' totals read them."""
+    kept, plain = await kept_and_plain(writing)
+    assert kept == plain
+    added = (await writing.execute(text("""
+        INSERT INTO film (title, language_id, streaming_available)
+        VALUES ('COUNTED ONE', 1, true), ('COUNTED TWO', 1, false), ('COUNTED THREE', 1, true)
+        RETURNING film_id"""))).scalars().all()
+    await writing.execute(text("""
+        INSERT INTO film_category (film_id, category_id)
+        SELECT film_id, 1 + film_id % 2 FROM unnest(CAST(:ids AS int[])) AS film_id"""),
+        {"ids": added})
+    await writing.execute(text("UPDATE film SET streaming_available = NOT streaming_available "
+                               "WHERE film_id IN (:a, 1, 2, 3)"), {"a": added[0]})
+    await writing.execute(text("UPDATE film_category SET category_id = 5 WHERE film_id = :a"),
+                          {"a": added[1]})
+    await writing.execute(text("DELETE FROM film_category WHERE film_id = :a"), {"a": added[2]})
+    await writing.execute(text("DELETE FROM film WHERE film_id = :a"), {"a": added[2]})
+    kept, plain = await kept_and_plain(writing)
+    assert kept == plain
+    for filters in (FilmFilter(), FilmFilter(streaming=True), FilmFilter(streaming=False),
+                    FilmFilter(category="ACTION"), FilmFilter(category="no such category")):
+        assert films.kept_count(filters) is not None
+        where, params = filters.where()
+        expected = await writing.scalar(text(f"SELECT count(*) FROM film f WHERE {where}"),
+                                        params)
+        for bound in (None, 10):
+            listed = await films.list_films(writing, filters, limit=3, count_bound=bound)
+            assert (listed.total, listed.total_is_lower_bound) == (expected, False), filters
+    assert films.kept_count(FilmFilter(category="Action", streaming=True)) is None
+
+
+async def test_film_counts_of_a_bulk_load(new_database):
+    """The demo store's load truncates the tables and COPYs the films in: the counts follow."""
+    url = fresh_demo_store(new_database("counted"))
+    database = Database(url, pool_size=1)
+    try:
+        async with database.reading() as conn:
+            kept, plain = await kept_and_plain(conn)
+            assert kept == plain and ("catalogue", 0, 1000) in kept
+    finally:
+        await database.close()
+
+
+async def test_two_categories_cannot_share_a_name_whatever_the_case(writing):
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError, match="idx_category_lower_name"):
+        await writing.execute(text("INSERT INTO category (name) VALUES ('comedy')"))
 
 
 async def test_sessions_plan_each_statement_for_its_values(conn):

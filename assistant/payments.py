@@ -2,8 +2,8 @@
 
 Read from `payment` as it is (the official dump's copy is partitioned by month; the query
 needs no partition key, and each partition has its customer index). Every late fee comes
-from the database's rule (rental_late_fee, migration 0004), and a balance is the figure of
-get_customer_balance(), which applies the same rule: the chat, the REST API and SQL agree.
+from the database's rule (rental_late_fee, migration 0004), and a balance adds up as
+get_customer_balance() does, with the same rule: the chat, the REST API and SQL agree.
 """
 
 from datetime import datetime
@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from assistant.customers import get_customer
+from assistant.errors import CustomerNotFound
 from assistant.models import Money, Record
 from assistant.rentals import FEE_RULE, fee_columns, rental_line
 
@@ -36,18 +36,26 @@ class PaymentHistory(Record):
 async def payment_history(
     conn: AsyncConnection, customer_id: int, skip: int = 0, limit: int = 10
 ) -> PaymentHistory:
-    totals = (await conn.execute(text(
-        "SELECT count(*) AS count, coalesce(sum(amount), 0) AS total "
-        "FROM payment WHERE customer_id = :customer"
-    ), {"customer": customer_id})).mappings().one()
-    rows = await conn.execute(text(
-        "SELECT payment_id, customer_id, staff_id, rental_id, amount, payment_date FROM payment "
-        "WHERE customer_id = :customer ORDER BY payment_date DESC, payment_id DESC "
-        "OFFSET :skip LIMIT :limit"
-    ), {"customer": customer_id, "skip": skip, "limit": limit})
+    """A page of the customer's payments, with their count and sum, in one statement; an
+    unknown customer is an error."""
+    rows = (await conn.execute(text("""
+        SELECT c.customer_id IS NOT NULL AS known, totals.count, totals.total, page.*
+        FROM (SELECT 1) AS one LEFT JOIN customer c ON c.customer_id = :customer
+        CROSS JOIN LATERAL (
+            SELECT count(*) AS count, coalesce(sum(amount), 0) AS total FROM payment
+            WHERE customer_id = :customer) AS totals
+        LEFT JOIN LATERAL (
+            SELECT payment_id, staff_id, rental_id, amount, payment_date FROM payment
+            WHERE customer_id = :customer ORDER BY payment_date DESC, payment_id DESC
+            OFFSET :skip LIMIT :limit) AS page ON true
+        ORDER BY page.payment_date DESC, page.payment_id DESC
+    """), {"customer": customer_id, "skip": skip, "limit": limit})).mappings().all()
+    if not rows[0]["known"]:
+        raise CustomerNotFound(customer_id)
     return PaymentHistory(
-        customer_id=customer_id, count=totals["count"], total=Decimal(totals["total"]),
-        payments=[Payment.model_validate(row) for row in rows.mappings()],
+        customer_id=customer_id, count=rows[0]["count"], total=Decimal(rows[0]["total"]),
+        payments=[Payment.model_validate({**row, "customer_id": customer_id})
+                  for row in rows if row["payment_id"] is not None],
     )
 
 
@@ -64,20 +72,29 @@ class Balance(Record):
 
 
 async def balance(conn: AsyncConnection, customer_id: int) -> Balance:
-    await get_customer(conn, customer_id)  # an unknown customer is an error, not a $0 balance
+    """In one statement: the customer (unknown: an error, not a $0 balance) and the three
+    parts, added up as get_customer_balance(customer_id, now()) adds them (the tests hold the
+    two to the same figure for every customer), without reading the rentals twice."""
     row = (await conn.execute(text("""
-        SELECT now() AS as_of,
-               coalesce(sum(f.rental_rate), 0) AS rental_fees,
-               coalesce(sum(rental_late_fee(r.rental_date, coalesce(r.return_date, now()),
-                                            f.rental_duration, f.replacement_cost)), 0)
-                   AS late_fees,
-               (SELECT coalesce(sum(amount), 0) FROM payment
-                WHERE customer_id = :customer AND payment_date <= now()) AS paid,
-               get_customer_balance(:customer, now()) AS balance
-        FROM rental r JOIN inventory i USING (inventory_id) JOIN film f USING (film_id)
-        WHERE r.customer_id = :customer AND r.rental_date <= now()
+        SELECT now() AS as_of, c.customer_id IS NOT NULL AS known,
+               fees.rental_fees, fees.late_fees, payments.paid
+        FROM (SELECT 1) AS one LEFT JOIN customer c ON c.customer_id = :customer
+        CROSS JOIN LATERAL (
+            SELECT coalesce(sum(f.rental_rate), 0) AS rental_fees,
+                   coalesce(sum(rental_late_fee(
+                       r.rental_date, least(coalesce(r.return_date, now()), now()),
+                       f.rental_duration, f.replacement_cost)), 0) AS late_fees
+            FROM rental r JOIN inventory i USING (inventory_id) JOIN film f USING (film_id)
+            WHERE r.customer_id = :customer AND r.rental_date <= now()) AS fees
+        CROSS JOIN LATERAL (
+            SELECT coalesce(sum(amount), 0) AS paid FROM payment
+            WHERE customer_id = :customer AND payment_date <= now()) AS payments
     """), {"customer": customer_id})).mappings().one()
-    return Balance(customer_id=customer_id, **row)
+    if not row["known"]:
+        raise CustomerNotFound(customer_id)
+    return Balance(customer_id=customer_id, as_of=row["as_of"], rental_fees=row["rental_fees"],
+                   late_fees=row["late_fees"], paid=row["paid"],
+                   balance=row["rental_fees"] + row["late_fees"] - row["paid"])
 
 
 class LateFee(Record):

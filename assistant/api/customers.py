@@ -7,7 +7,6 @@ from assistant.api.deps import ReadConn
 from assistant.api.params import CustomerId, Limit, Skip
 from assistant.api.problems import problem
 from assistant.api.responses import record, records
-from assistant.customers import get_customer
 from assistant.payments import Balance, Payment
 
 router = APIRouter(prefix="/api/v1/customers", tags=["customers"])
@@ -26,5 +25,4 @@ async def balance(conn: ReadConn, customer_id: CustomerId):
 async def customer_payments(conn: ReadConn, customer_id: CustomerId, skip: Skip = 0,
                             limit: Limit = 10):
     """The customer's payments, newest first."""
-    await get_customer(conn, customer_id)
     return records((await payments.payment_history(conn, customer_id, skip, limit)).payments)

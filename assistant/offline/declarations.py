@@ -7,6 +7,7 @@ words describe a function, and what each parameter takes. Nothing here names a f
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from assistant.approvals import WRITE_FUNCTIONS
 
@@ -87,14 +88,17 @@ def _param(metadata) -> Param:
 
 def tool_of(metadata) -> Tool:
     """A Tool from Semantic Kernel's KernelFunctionMetadata."""
-    name = metadata.fully_qualified_name
-    params = tuple(_param(p) for p in metadata.parameters)
+    return _tool(metadata.fully_qualified_name, metadata.name, metadata.description or "",
+                 tuple(_param(p) for p in metadata.parameters))
+
+
+@lru_cache(maxsize=256)  # the same few functions every turn: their words read once
+def _tool(name: str, function: str, description: str, params: tuple[Param, ...]) -> Tool:
     # The description and the parameters' names: what each parameter is for is in its
     # description, but "How many to return" says nothing about what a function does.
-    described = " ".join([metadata.description or ""] + [p.name.replace("_", " ")
-                                                         for p in params])
-    return Tool(name, metadata.description or "", params, writes=name in WRITE_FUNCTIONS,
-                name_stems=frozenset(stems(metadata.name.replace("_", " "))),
+    described = " ".join([description] + [p.name.replace("_", " ") for p in params])
+    return Tool(name, description, params, writes=name in WRITE_FUNCTIONS,
+                name_stems=frozenset(stems(function.replace("_", " "))),
                 text_stems=frozenset(stems(described)))
 
 

@@ -28,6 +28,8 @@ async def writing(official_url):
     """A connection in a transaction that is rolled back: rows added after the totals."""
     database = Database(official_url, pool_size=2)
     async with database.engine.connect() as connection:
+        # The app's reads run in autocommit: this one in a transaction, to be rolled back.
+        connection = await connection.execution_options(isolation_level="READ COMMITTED")
         transaction = await connection.begin()
         yield connection
         await transaction.rollback()

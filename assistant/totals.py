@@ -99,10 +99,11 @@ CHECK_EVERY = 60.0  # seconds between two looks at whether the views are due
 MARGIN_SECONDS = 300  # the views' cutoff is this long before their refresh (migration 0006)
 # Whether the views are due (:every, seconds): as old as that, or BEHIND_ROWS rentals behind
 # (counted along the primary key, up to that many).
-DUE = f"""SELECT extract(epoch FROM now() - cutoff) - {MARGIN_SECONDS} >= :every
-                 OR (SELECT count(*) FROM (SELECT 1 FROM rental WHERE rental_id > last_rental_id
-                                           LIMIT {BEHIND_ROWS}) AS behind) >= {BEHIND_ROWS}
-          FROM stats_as_of"""
+REFRESH_DUE = f"""SELECT extract(epoch FROM now() - cutoff) - {MARGIN_SECONDS} >= :every
+                         OR (SELECT count(*) FROM (SELECT 1 FROM rental
+                                                   WHERE rental_id > last_rental_id
+                                                   LIMIT {BEHIND_ROWS}) AS behind) >= {BEHIND_ROWS}
+                  FROM stats_as_of"""
 _REFRESH_LOCK_KEY = 0x70_7A15  # one refresh at a time, across every instance of the app
 
 
@@ -147,15 +148,15 @@ def refresh_now(url: str) -> None:
 
 async def keep_fresh(database: Database, every: float = REFRESH_EVERY,
                      check_every: float = CHECK_EVERY) -> None:
-    """Refresh the views whenever they are due (DUE: `every` seconds old, or far behind), looking
-    every `check_every` seconds, until cancelled. A failed refresh is logged and tried again at
-    the next look: the views only get older, the figures stay exact (more of them is read
-    live)."""
+    """Refresh the views whenever they are due (REFRESH_DUE: `every` seconds old, or far
+    behind), looking every `check_every` seconds, until cancelled. A failed refresh is logged
+    and tried again at the next look: the views only get older, the figures stay exact (more
+    of them is read live)."""
     loop = asyncio.get_running_loop()
     while True:
         try:
             async with database.reading() as conn:
-                due = await conn.scalar(text(DUE), {"every": every})
+                due = await conn.scalar(text(REFRESH_DUE), {"every": every})
             if due:
                 started = loop.time()
                 done = await refresh(database)

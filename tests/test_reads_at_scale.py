@@ -379,7 +379,7 @@ async def test_keep_fresh_refreshes_views_far_behind_at_once(new_database):
     try:
         async with database.reading() as conn:
             assert await conn.scalar(text("SELECT last_rental_id FROM stats_as_of")) == 0
-            assert await conn.scalar(text(totals.DUE), {"every": totals.REFRESH_EVERY})
+            assert await conn.scalar(text(totals.REFRESH_DUE), {"every": totals.REFRESH_EVERY})
         task = asyncio.create_task(totals.keep_fresh(database, check_every=0.05))
         try:
             for _ in range(600):
@@ -394,8 +394,8 @@ async def test_keep_fresh_refreshes_views_far_behind_at_once(new_database):
                 await task
         async with database.reading() as conn:
             assert mark == await conn.scalar(text("SELECT max(rental_id) FROM rental"))
-            assert not await conn.scalar(text(totals.DUE), {"every": totals.REFRESH_EVERY})
-            assert await conn.scalar(text(totals.DUE), {"every": -totals.MARGIN_SECONDS})
+            assert not await conn.scalar(text(totals.REFRESH_DUE), {"every": totals.REFRESH_EVERY})
+            assert await conn.scalar(text(totals.REFRESH_DUE), {"every": -totals.MARGIN_SECONDS})
             held = (await conn.execute(text(
                 "SELECT kind, store_id, key, rentals, revenue FROM rental_totals"))).all()
             plain = (await conn.execute(text(ALL_HISTORY))).all()

@@ -191,12 +191,12 @@ def refresh_if_due(store: Store) -> None:
     from sqlalchemy import text
 
     from assistant.db import make_sync_engine
-    from assistant.totals import DUE, REFRESH_EVERY, refresh_now
+    from assistant.totals import REFRESH_DUE, REFRESH_EVERY, refresh_now
 
     engine = make_sync_engine(store.url)
     try:
         with engine.connect() as conn:  # due within half an hour
-            due = conn.scalar(text(DUE), {"every": REFRESH_EVERY - 1800})
+            due = conn.scalar(text(REFRESH_DUE), {"every": REFRESH_EVERY - 1800})
     finally:
         engine.dispose()
     if due:

@@ -269,7 +269,7 @@ async def list_films(
 # The counts the database keeps (migration 0011): the whole catalogue, the streaming films,
 # the films of a category.
 CATALOGUE_FILMS = "SELECT films FROM film_counts WHERE kind = 'catalogue'"
-_STREAMING_FILMS = "(SELECT films FROM film_counts WHERE kind = 'streaming')"
+_STREAMING_FILMS = "SELECT films FROM film_counts WHERE kind = 'streaming'"
 _CATEGORY_FILMS = """SELECT coalesce(sum(n.films), 0) FROM film_counts n
                      JOIN category c ON c.category_id = n.key
                      WHERE n.kind = 'category' AND lower(c.name) = lower(:category)"""
@@ -281,9 +281,8 @@ def kept_count(filters: FilmFilter) -> str | None:
     if filters == FilmFilter():
         return CATALOGUE_FILMS
     if filters.streaming is not None and replace(filters, streaming=None) == FilmFilter():
-        streaming = _STREAMING_FILMS
-        return f"SELECT {streaming}" if filters.streaming else (
-            f"SELECT ({CATALOGUE_FILMS}) - {streaming}")
+        return _STREAMING_FILMS if filters.streaming else (
+            f"SELECT ({CATALOGUE_FILMS}) - ({_STREAMING_FILMS})")
     if filters.category is not None and replace(filters, category=None) == FilmFilter():
         return _CATEGORY_FILMS
     return None

@@ -11,33 +11,42 @@ days ($1 a day), and rentals kept over twice their rental period (the replacemen
 The rows are made table by table as streams (`store_tables`, no database involved) and go
 straight into COPY: the big tables are never held as rows, only the few numbers later
 tables need (a rental is four numbers in arrays). `build_store` collects the same rows into
-lists. Each part of the store draws from its own `random.Random`, seeded with the seed and
+lists; for the load, the rentals and payments come ready made in COPY's binary format
+instead (`copy_data`), as tuples of dates and decimals took psycopg longer to write than to
+make. Each part of the store draws from its own `random.Random`, seeded with the seed and
 the part's name, so changing how customers are made does not reshuffle the films. Nothing
 iterates over sets, so the hash seed cannot change the result.
 
 The load is a bulk load (PostgreSQL's "Populating a Database"), all in one transaction: the
-loaded tables' foreign keys and the indexes no constraint needs are dropped and made again
-from their catalog definitions once the rows are in; the tables are truncated first, so
-COPY can FREEZE the rows and, under wal_level = minimal (the embedded server's, see
-assistant/db.py), skip the write-ahead log; COPY goes in binary where it can; and each
-table is analyzed. While the rental history is made (Python), the server builds the indexes
-of the tables already loaded.
+loaded tables' foreign keys, and their indexes but those other tables' keys lean on, are
+dropped and made again from their catalog definitions once the rows are in; the tables are
+truncated first, so COPY can FREEZE the rows and, under wal_level = minimal (the embedded
+server's, see assistant/db.py), skip the write-ahead log; COPY goes in binary where it can;
+and each table is analyzed. Python and the server work at once where they can: while a
+thread makes the rental history, then the payments, the server builds the indexes and
+checks the keys of the tables already loaded. The cyclic garbage collector is off meanwhile.
 """
 
 from __future__ import annotations
 
+import gc
 import random
 import re
+import struct
+import threading
 from array import array
 from bisect import bisect, bisect_left
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from itertools import accumulate, chain
+from itertools import accumulate, chain, islice
+from typing import TypeVar
 
+import psycopg
 from psycopg import Cursor, ProgrammingError, pq, sql
 
 from assistant.db import make_sync_engine
@@ -78,6 +87,10 @@ TABLES = (
 )  # fmt: skip
 
 
+_Row = TypeVar("_Row", tuple, bytes)  # a row, or a chunk of binary COPY data
+_Item = TypeVar("_Item")
+
+
 class StoreNotEmpty(RuntimeError):
     """The target database already has films: the demo data only goes into an empty store."""
 
@@ -86,12 +99,15 @@ class StoreNotEmpty(RuntimeError):
 class Table:
     name: str
     columns: tuple[str, ...]
-    # A list from `build_store`; from `store_tables`, an iterator made as it is read.
-    rows: Iterable[tuple]
+    # A list from `build_store`; from `store_tables`, an iterator made as it is read. With
+    # `copy_types`, the same rows as binary COPY data instead, in chunks (the first with the
+    # header, the last the trailer), the columns of those PostgreSQL types.
+    rows: Iterable[tuple] | Iterable[bytes]
     id_column: str | None = None  # serial key whose sequence must move past the loaded ids
     # The first row is long in coming (the whole rental history is made for it): the loader
-    # has the server build the indexes of the tables before meanwhile.
+    # has the server build the indexes of the tables before meanwhile, and makes rows ahead.
     slow_first_row: bool = False
+    copy_types: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,15 +149,30 @@ def generate(
         proxy = engine.raw_connection()
         try:
             conn = proxy.driver_connection
-            with conn.cursor() as cur:
+            with conn.cursor() as cur, _without_cyclic_gc():
                 _refuse_non_empty(cur)
-                _load(cur, store_tables(scale=scale, seed=seed, today=today), counts)
+                tables = store_tables(scale=scale, seed=seed, today=today, copy_data=True)
+                _load(cur, tables, counts)
             conn.commit()
         finally:
             proxy.close()  # back to the pool, which rolls back anything uncommitted
     finally:
         engine.dispose()
     return counts
+
+
+@contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """The cyclic garbage collector off, for the load: it makes millions of objects, none in a
+    cycle, and keeps hundreds of thousands (films, copies) that the collector would otherwise
+    walk through again and again, for a sixth of the load's Python time."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _load(cur: Cursor, tables: Iterable[Table], counts: dict[str, int]) -> None:
@@ -151,22 +182,35 @@ def _load(cur: Cursor, tables: Iterable[Table], counts: dict[str, int]) -> None:
     cur.execute("SET LOCAL work_mem = '64MB'")
     indexes, keys = _set_aside_indexes_and_keys(cur)
     truncated = _truncate(cur)
-    highest: dict[str, tuple[str, int | None]] = {}
+    id_columns: dict[str, str] = {}
     loaded: set[str] = set()
     pending: list[sql.Composable] = []  # what the loaded tables are owed, in order
 
-    def build() -> None:
+    cur.execute("SHOW max_parallel_maintenance_workers")
+    (workers,) = cur.fetchone()
+    parallel = workers  # the setting now
+
+    def build(first_row_made: Callable[[], bool] = lambda: True) -> None:
+        nonlocal parallel
         for statement in pending:
+            # Until a thread has made a slow first row, no parallel workers: they would take
+            # the processor it runs on. After, the server's work is the one waited for.
+            wanted = workers if first_row_made() else "0"
+            if parallel != wanted:
+                cur.execute(
+                    "SELECT set_config('max_parallel_maintenance_workers', %s, true)", (wanted,)
+                )
+                parallel = wanted
             cur.execute(statement)
         pending.clear()
 
     for table in tables:
-        rows: Iterable[tuple] = table.rows
+        rows = table.rows
         if table.slow_first_row:  # the server builds meanwhile, instead of after
-            rows = _first_row_while(iter(rows), build)
-        counts[table.name], top = _copy_rows(cur, table, rows, freeze=table.name in truncated)
+            rows = _made_while(iter(rows), build)
+        counts[table.name] = _copy_rows(cur, table, rows, freeze=table.name in truncated)
         if table.id_column is not None:
-            highest[table.name] = (table.id_column, top)
+            id_columns[table.name] = table.id_column
         loaded.add(table.name)
         pending += [sql.SQL(create) for create in indexes.pop(table.name, ())]
         # Statistics for the planner: the app's first queries, and the keys' checks.
@@ -179,21 +223,40 @@ def _load(cur: Cursor, tables: Iterable[Table], counts: dict[str, int]) -> None:
     # Left over only if a table was not loaded, or a key points outside the store's tables.
     for create in [*chain.from_iterable(indexes.values()), *(key.create for key in keys)]:
         cur.execute(create)
-    _advance_sequences(cur, highest)
+    _advance_sequences(cur, id_columns)
 
 
-def _first_row_while(rows: Iterator[tuple], work: Callable[[], None]) -> Iterator[tuple]:
-    """`rows`, their first row made in a thread while `work()` runs here.
+# Rows made ahead while the server is busy, at most (chunks of binary COPY data: ~140 MB).
+_MADE_AHEAD = 2048
+
+
+def _made_while(rows: Iterator[_Row], work: Callable[[Callable[[], bool]], None]) -> Iterator[_Row]:
+    """`rows`: those a thread makes while `work(first_row_made)` runs here (the first at least,
+    _MADE_AHEAD at most), then the rest.
 
     Making the rental history is all Python, and building indexes all server: `work` waits
     on the server without holding the GIL, so the two run side by side. The thread never
     touches the connection.
     """
+    made: list[_Row] = []
+    first, done = threading.Event(), threading.Event()
+
+    def make() -> None:
+        for row in rows:
+            made.append(row)
+            first.set()
+            if done.is_set() or len(made) == _MADE_AHEAD:
+                return
+        first.set()
+
     with ThreadPoolExecutor(max_workers=1) as thread:
-        first = thread.submit(next, rows, None)
-        work()
-        row = first.result()
-    return rows if row is None else chain((row,), rows)
+        making = thread.submit(make)
+        try:
+            work(first.is_set)
+        finally:
+            done.set()
+        making.result()
+    return chain(made, rows)
 
 
 def _refuse_non_empty(cur: Cursor) -> None:
@@ -227,14 +290,16 @@ class _ForeignKey:
 def _set_aside_indexes_and_keys(
     cur: Cursor,
 ) -> tuple[dict[str, list[str]], list[_ForeignKey]]:
-    """Drop the loaded tables' foreign keys and the indexes no constraint needs; return what
-    makes them again, read from the catalog (whichever migration made them): the indexes'
-    statements by table, and the keys.
+    """Drop the loaded tables' foreign keys and indexes; return what makes them again, read
+    from the catalog (whichever migration made them): the indexes' statements by table, and
+    the keys.
 
     Checking each row's keys and growing each index a row at a time is most of a large load's
     work; an index built once over the loaded rows, and a key checked with one join, are
-    not. Primary keys and unique constraints stay: they are cheap on ids loaded in order, and
-    other tables' keys lean on them. Only plain tables (not partitioned, not partitions).
+    not. Primary keys and unique constraints that something leans on (another table's key)
+    stay: they are cheap on ids loaded in order. The others go too, with their constraint
+    (film_actor's rows do not come in its key's order). Only plain tables (not partitioned,
+    not partitions).
     """
     cur.execute(
         """SELECT t.relname, c.confrelid::regclass::text,
@@ -255,7 +320,20 @@ def _set_aside_indexes_and_keys(
            WHERE t.relkind = 'r' AND NOT t.relispartition
              AND i.indrelid = ANY (%(tables)s::regclass[])
              AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-           ORDER BY i.indrelid::regclass::text, i.indexrelid::regclass::text""",
+           UNION ALL
+           SELECT t.relname,
+                  format('ALTER TABLE %%s DROP CONSTRAINT %%I', c.conrelid::regclass, c.conname),
+                  format('ALTER TABLE %%s ADD CONSTRAINT %%I %%s', c.conrelid::regclass, c.conname,
+                         pg_get_constraintdef(c.oid))
+           FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+           WHERE c.contype IN ('p', 'u') AND t.relkind = 'r' AND NOT t.relispartition
+             AND c.conrelid = ANY (%(tables)s::regclass[])
+             AND NOT EXISTS (SELECT FROM pg_constraint f
+                             WHERE f.contype = 'f' AND f.conindid = c.conindid)
+             AND NOT EXISTS (SELECT FROM pg_depend d  -- a view's GROUP BY, say; not its index
+                             WHERE d.refclassid = 'pg_constraint'::regclass
+                               AND d.refobjid = c.oid AND d.deptype <> 'i')
+           ORDER BY 1, 2""",
         {"tables": list(TABLES)},
     )
     indexes = cur.fetchall()
@@ -291,17 +369,23 @@ def _truncate(cur: Cursor) -> set[str]:
     return set(names)
 
 
-def _copy_rows(
-    cur: Cursor, table: Table, rows: Iterable[tuple], *, freeze: bool
-) -> tuple[int, int | None]:
-    """COPY `rows` into the table; return how many and the highest id (None: no id column or
-    no rows).
+def _copy_rows(cur: Cursor, table: Table, rows: Iterable, *, freeze: bool) -> int:
+    """COPY `rows` into the table; return how many.
 
-    In binary when psycopg can write every column so (the big tables: numbers and times), which
-    spares formatting each value as text and the server parsing it back.
+    In binary when psycopg can write every column so (numbers and times), which spares
+    formatting each value as text and the server parsing it back. Rows that come as binary
+    COPY data (`copy_types`) go as they are, once their types are the columns'.
     """
     types = _column_types(cur, table)
-    binary = all(_dumps_binary(cur, oid) for oid in types)
+    if table.copy_types is None:
+        binary = all(_dumps_binary(cur, oid) for oid in types)
+    elif [cur.adapters.types[name].oid for name in table.copy_types] == types:
+        binary = True
+    else:
+        raise RuntimeError(
+            f"the {table.name} table's columns are not of the types its rows are made in: "
+            + ", ".join(table.copy_types)
+        )
     options = [sql.SQL(option) for option, wanted in (("FORMAT binary", binary), ("FREEZE", freeze))
                if wanted]  # fmt: skip
     statement = sql.SQL("COPY {} ({}) FROM STDIN {}").format(
@@ -309,25 +393,28 @@ def _copy_rows(
         sql.SQL(", ").join(map(sql.Identifier, table.columns)),
         sql.SQL("({})").format(sql.SQL(", ").join(options)) if options else sql.SQL(""),
     )
-    key = None if table.id_column is None else table.columns.index(table.id_column)
-    count, highest = 0, None
     with cur.copy(statement) as copy:
-        if binary:
-            copy.set_types(types)
-        write = copy.write_row
-        for row in rows:
-            write(row)
-            count += 1
-            if key is not None and (highest is None or row[key] > highest):
-                highest = row[key]
-    return count, highest
+        if table.copy_types is not None:
+            for chunk in rows:
+                copy.write(chunk)
+        else:
+            if binary:
+                copy.set_types(types)
+            for row in rows:
+                copy.write_row(row)
+    return cur.rowcount  # the server's count
 
 
 def _column_types(cur: Cursor, table: Table) -> list[int]:
-    """The type (oid) of each of the table's columns, in the order of `table.columns`."""
+    """The type (oid) each of the table's columns is written as, in the order of
+    `table.columns`: its own, a domain's base type (the domain's values are the base type's),
+    or text for an enum (whose binary form is its label)."""
     cur.execute(
-        """SELECT a.atttypid FROM unnest(%s::text[]) WITH ORDINALITY AS c (name, n)
+        """SELECT CASE t.typtype WHEN 'd' THEN t.typbasetype WHEN 'e' THEN 'text'::regtype
+                  ELSE t.oid END
+           FROM unnest(%s::text[]) WITH ORDINALITY AS c (name, n)
            JOIN pg_attribute a ON a.attrelid = %s::regclass AND a.attname = c.name
+           JOIN pg_type t ON t.oid = a.atttypid
            ORDER BY c.n""",
         (list(table.columns), table.name),
     )
@@ -337,21 +424,25 @@ def _column_types(cur: Cursor, table: Table) -> list[int]:
 def _dumps_binary(cur: Cursor, oid: int) -> bool:
     try:
         cur.adapters.get_dumper_by_oid(oid, pq.Format.BINARY)
-    except ProgrammingError:  # a domain, an enum...: that table goes as text
+    except ProgrammingError:  # a type psycopg does not know: that table goes as text
         return False
     return True
 
 
-def _advance_sequences(cur: Cursor, highest: dict[str, tuple[str, int | None]]) -> None:
-    """Move each serial past the ids loaded, so the app's own inserts get fresh ids."""
-    for table, (column, top) in highest.items():
+def _advance_sequences(cur: Cursor, id_columns: dict[str, str]) -> None:
+    """Move each serial past the ids loaded, so the app's own inserts get fresh ids (an empty
+    table's start at 1)."""
+    for table, column in id_columns.items():
         sequence = _sequence_of(cur, table, column)
         if sequence is None:
             continue
-        if top is None:
-            cur.execute("SELECT setval(%s::regclass, 1, false)", (sequence,))
-        else:
-            cur.execute("SELECT setval(%s::regclass, %s)", (sequence, top))
+        cur.execute(
+            sql.SQL(
+                "SELECT setval(%s::regclass, coalesce(max({column}), 1), max({column}) IS NOT NULL)"
+                " FROM {table}"
+            ).format(column=sql.Identifier(column), table=sql.Identifier(table)),
+            (sequence,),
+        )
 
 
 def _sequence_of(cur: Cursor, table: str, column: str) -> str | None:
@@ -383,12 +474,15 @@ def build_store(*, scale: int = 1, seed: int = DEFAULT_SEED, today: date) -> lis
     ]
 
 
-def store_tables(*, scale: int = 1, seed: int = DEFAULT_SEED, today: date) -> Iterator[Table]:
+def store_tables(
+    *, scale: int = 1, seed: int = DEFAULT_SEED, today: date, copy_data: bool = False
+) -> Iterator[Table]:
     """The demo store, table by table, in an order that satisfies the foreign keys (TABLES).
 
     Each table's rows are an iterator, made as it is read: read a table's rows before asking
     for the next table (rows left unread are made then anyway: later tables build on them).
-    Only the small tables (customers and their addresses) are held as rows.
+    Only the small tables (customers and their addresses) are held as rows. With `copy_data`,
+    the rentals and payments come as binary COPY data (`Table.copy_types`), the same rows.
     """
     if scale < 1:
         raise ValueError("scale must be at least 1")
@@ -402,7 +496,7 @@ def store_tables(*, scale: int = 1, seed: int = DEFAULT_SEED, today: date) -> It
     )
     films: list[Film] = []  # filled as the film rows are read
     copies: list[Copy] = []  # filled as the inventory rows are read
-    rentals = RentalHistory(stamp)
+    rentals = RentalHistory(stamp, copy_data=copy_data)
     tables = (
         _names("language", words.LANGUAGES, stamp),
         countries,
@@ -421,11 +515,8 @@ def store_tables(*, scale: int = 1, seed: int = DEFAULT_SEED, today: date) -> It
         customers,
         Table("inventory", ("inventory_id", "film_id", "store_id", "last_update"),
               _inventory(_rng(seed, "inventory"), films, stamp, copies), "inventory_id"),
-        Table("rental", RENTAL_COLUMNS,
-              rentals.rental_rows(_rng(seed, "rentals"), copies, customer_list, RENTALS * scale),
-              "rental_id", slow_first_row=True),
-        Table("payment", PAYMENT_COLUMNS, rentals.payment_rows(), "payment_id",
-              slow_first_row=True),  # sorted by date first
+        rentals.rental_table(_rng(seed, "rentals"), copies, customer_list, RENTALS * scale),
+        rentals.payment_table(),
         _subscriptions(_rng(seed, "streaming"), customer_list, today, stamp),
     )  # fmt: skip
     assert tuple(table.name for table in tables) == TABLES
@@ -624,13 +715,23 @@ def _actors(rng: random.Random, count: int, stamp: datetime) -> Table:
 def _film_actor(
     rng: random.Random, films: list[Film], actors: int, stamp: datetime
 ) -> Iterator[tuple]:
-    cast_sizes = range(1, 11)
-    weights = (2, 4, 8, 12, 14, 14, 12, 8, 5, 3)  # 1..10 actors, most films 4..7
+    # 1..10 actors, most films 4..7
+    cast_size = _chooser(rng, range(1, 11), (2, 4, 8, 12, 14, 14, 12, 8, 5, 3))
     for film in films:
-        (size,) = rng.choices(cast_sizes, weights=weights)
+        size = cast_size()
         cast = sorted(rng.sample(range(1, actors + 1), min(size, actors)))
         for actor_id in cast:
             yield actor_id, film.film_id, stamp
+
+
+def _chooser(
+    rng: random.Random, population: Sequence[_Item], weights: Sequence[float]
+) -> Callable[[], _Item]:
+    """What rng.choices(population, weights)[0] does (the same draw, the same item), without
+    its setup at each of a few hundred thousand calls."""
+    cum_weights = list(accumulate(weights))
+    total, last, random = cum_weights[-1] + 0.0, len(population) - 1, rng.random
+    return lambda: population[bisect(cum_weights, random() * total, 0, last)]
 
 
 def _unique_names(rng: random.Random, count: int) -> list[tuple[str, str]]:
@@ -684,11 +785,11 @@ def _inventory(
 ) -> Iterator[tuple]:
     """0..4 copies per store; about 3% of films have none at all (not stocked). Each copy also
     goes into `copies`, whose n-th item is inventory_id n + 1."""
-    per_store, weights = range(5), (10, 15, 30, 30, 15)
+    per_store = _chooser(rng, range(5), (10, 15, 30, 30, 15))
     for film in films:
         if rng.random() < 0.03:
             continue
-        counts = [rng.choices(per_store, weights=weights)[0] for _ in (1, 2)]
+        counts = [per_store() for _ in (1, 2)]
         if counts == [0, 0]:
             counts[rng.randrange(2)] = 1
         for store_id, count in enumerate(counts, 1):
@@ -706,98 +807,204 @@ RENTAL_COLUMNS = (
     "last_update",
 )  # fmt: skip
 PAYMENT_COLUMNS = ("payment_id", "customer_id", "staff_id", "rental_id", "amount", "payment_date")
+# The columns' types that the binary COPY data of rentals and payments is made for.
+RENTAL_TYPES = ("int4", "timestamptz", "int4", "int4", "timestamptz", "int4", "timestamptz")
+PAYMENT_TYPES = ("int4", "int4", "int4", "int4", "numeric", "timestamptz")
 
 
 class RentalHistory:
     """The rentals, made when their rows are first read, and the payments for them.
 
-    A rental is four numbers in arrays (a million rentals take 28 MB): its start and
-    end (seconds from the start of `today`; STILL_OUT while it is out), its copy (an index
-    in `copies`) and its customer. `order` lists them by rental_id.
+    A rental is four numbers in arrays (a million rentals take 24 MB), in rental_id order: its
+    start and end (seconds from the start of `today`; STILL_OUT while it is out), its copy (an
+    index in `copies`, whose n-th is inventory_id n + 1) and its customer. What the rows need
+    of a copy is in arrays too. Rows made from arrays read in order, rather than from objects
+    looked up all over memory, are several times quicker to make.
+
+    With `copy_data`, the rows come as binary COPY data: as tuples of dates and decimals, the
+    big tables take psycopg longer to write than to make.
     """
 
-    def __init__(self, stamp: datetime):
+    def __init__(self, stamp: datetime, *, copy_data: bool):
         self._stamp = stamp
-        self._copies: list[Copy] = []
+        self._copy_data = copy_data
         self._starts = array("q")
         self._ends = array("q")
         self._copy = array("i")
         self._customer = array("i")
-        self._order = array("i")
+        # By copy: its store (and clerk), its film's rental duration in seconds and rate.
+        self._store = array("b")
+        self._due = array("i")
+        self._rate: list[Decimal] = []
 
-    def rental_rows(
+    def rental_table(
+        self, rng: random.Random, copies: list[Copy], customers: list[Customer], count: int
+    ) -> Table:
+        """`count` rentals over the last HISTORY_DAYS days, in date order (then by copy)."""
+        if self._copy_data:
+            rows = _binary_copy_data(self._rental_data(rng, copies, customers, count))
+        else:
+            rows = self._rental_rows(rng, copies, customers, count)
+        return Table("rental", RENTAL_COLUMNS, rows, "rental_id", slow_first_row=True,
+                     copy_types=RENTAL_TYPES if self._copy_data else None)  # fmt: skip
+
+    def payment_table(self) -> Table:
+        """A payment for each returned rental on its return, late fees included; in date order
+        (the rentals' rows read first)."""
+        rows = _binary_copy_data(self._payment_data()) if self._copy_data else self._payment_rows()
+        return Table("payment", PAYMENT_COLUMNS, rows, "payment_id",
+                     slow_first_row=True,  # sorted by date first
+                     copy_types=PAYMENT_TYPES if self._copy_data else None)  # fmt: skip
+
+    def _rental_rows(
         self, rng: random.Random, copies: list[Copy], customers: list[Customer], count: int
     ) -> Iterator[tuple]:
-        """`count` rentals over the last HISTORY_DAYS days, in date order (then by copy)."""
         self._make(rng, copies, customers, count)
-        stamp, starts, ends = self._stamp, self._starts, self._ends
-        copy_of, customer = self._copy, self._customer
-        for rental_id, index in enumerate(self._order, 1):
-            copy = copies[copy_of[index]]
-            rented = stamp + timedelta(0, starts[index])  # (days, seconds): quicker than seconds=
-            end = ends[index]
+        stamp, stores = self._stamp, self._store
+        rentals = zip(self._starts, self._ends, self._copy, self._customer, strict=True)
+        for rental_id, (start, end, at, customer_id) in enumerate(rentals, 1):
+            rented = stamp + timedelta(0, start)  # (days, seconds): quicker than seconds=
             returned = None if end == STILL_OUT else stamp + timedelta(0, end)
-            yield (rental_id, rented, copy.inventory_id, customer[index], returned,
-                   copy.store_id,  # the clerk of the copy's store
+            yield (rental_id, rented, at + 1, customer_id, returned,
+                   stores[at],  # the clerk of the copy's store
                    returned or rented)  # fmt: skip
 
-    def payment_rows(self) -> Iterator[tuple]:
-        """A payment for each returned rental on its return, late fees included; in date order."""
-        starts, ends, order = self._starts, self._ends, self._order
-        width = len(order) + 1
+    def _rental_data(
+        self, rng: random.Random, copies: list[Copy], customers: list[Customer], count: int
+    ) -> Iterator[bytes]:
+        """The rows of `_rental_rows`, each in binary COPY format (RENTAL_TYPES)."""
+        self._make(rng, copies, customers, count)
+        base, stores = _copy_time(self._stamp), self._store
+        returned, still_out = _RENTAL_RETURNED.pack, _RENTAL_OUT.pack
+        rentals = zip(self._starts, self._ends, self._copy, self._customer, strict=True)
+        for rental_id, (start, end, at, customer_id) in enumerate(rentals, 1):
+            rented = base + start * _MICROSECONDS
+            if end == STILL_OUT:
+                yield still_out(7, 4, rental_id, 8, rented, 4, at + 1, 4, customer_id, -1,
+                                4, stores[at], 8, rented)  # fmt: skip
+            else:
+                back = base + end * _MICROSECONDS
+                yield returned(7, 4, rental_id, 8, rented, 4, at + 1, 4, customer_id, 8, back,
+                               4, stores[at], 8, back)  # fmt: skip
+
+    def _payments(self) -> Iterator[tuple[int, int, int, int]]:
+        """(payment_id, rental_id, when paid, whole days late) of each payment, in date order
+        (then by rental_id)."""
+        starts, ends, copy_of, due = self._starts, self._ends, self._copy, self._due
+        width = len(ends) + 1
         # (return, rental_id) as one number: sorting numbers is faster than sorting pairs.
         returns = sorted(
-            ends[index] * width + rental_id
-            for rental_id, index in enumerate(order, 1)
-            if ends[index] != STILL_OUT
+            end * width + rental_id for rental_id, end in enumerate(ends, 1) if end != STILL_OUT
         )
-        stamp, copies, copy_of, customer = self._stamp, self._copies, self._copy, self._customer
         for payment_id, key in enumerate(returns, 1):
-            end, rental_id = divmod(key, width)
-            index = order[rental_id - 1]
-            copy = copies[copy_of[index]]
-            film = copy.film
-            # Whole days past the film's rental duration, $1 each (Pagila's late fee).
-            late = (end - starts[index] - film.rental_duration * DAY) // DAY
-            amount = film.rental_rate + late if late > 0 else film.rental_rate
-            yield (payment_id, customer[index], copy.store_id, rental_id, amount,
-                   stamp + timedelta(0, end))  # fmt: skip
+            paid, rental_id = divmod(key, width)
+            late = (paid - starts[rental_id - 1] - due[copy_of[rental_id - 1]]) // DAY
+            yield payment_id, rental_id, paid, late if late > 0 else 0
+
+    def _payment_rows(self) -> Iterator[tuple]:
+        stamp, copy_of, customer, stores, rates = (
+            self._stamp, self._copy, self._customer, self._store, self._rate
+        )  # fmt: skip
+        for payment_id, rental_id, paid, late in self._payments():
+            at = copy_of[rental_id - 1]
+            amount = rates[at] + late if late else rates[at]  # $1 a day late (Pagila's fee)
+            yield (payment_id, customer[rental_id - 1], stores[at], rental_id, amount,
+                   stamp + timedelta(0, paid))  # fmt: skip
+
+    def _payment_data(self) -> Iterator[bytes]:
+        """The rows of `_payment_rows`, each in binary COPY format (PAYMENT_TYPES)."""
+        base, copy_of, customer, stores, rates = (
+            _copy_time(self._stamp), self._copy, self._customer, self._store, self._rate
+        )  # fmt: skip
+        ids, date, amounts = _PAYMENT_IDS.pack, _PAYMENT_DATE.pack, _NumericFields()
+        for payment_id, rental_id, paid, late in self._payments():
+            at = copy_of[rental_id - 1]
+            yield (ids(6, 4, payment_id, 4, customer[rental_id - 1], 4, stores[at], 4, rental_id)
+                   + amounts[rates[at] + late if late else rates[at]]
+                   + date(8, base + paid * _MICROSECONDS))  # fmt: skip
 
     def _make(
         self, rng: random.Random, copies: list[Copy], customers: list[Customer], count: int
     ) -> None:
         """`count` rentals, OPEN_SHARE of them still out; each copy's one after another."""
-        self._copies = copies
+        for copy in copies:
+            self._store.append(copy.store_id)
+            self._due.append(copy.film.rental_duration * DAY)
+            self._rate.append(copy.film.rental_rate)
         open_starts = _open_rentals(rng, copies, round(count * OPEN_SHARE))
         closed_per_copy = _spread_over_copies(rng, copies, count - len(open_starts))
-        starts, ends, copy_of = self._starts, self._ends, self._copy
-        for index, copy in enumerate(copies):
-            latest = open_starts.get(index)
-            # Closed rentals end before the open one starts (or before today): it stays the
-            # latest.
-            until = 0 if latest is None else latest - rng.randint(HOUR, DAY)
-            for start, end in _closed_rentals(rng, copy, closed_per_copy[index], until):
-                starts.append(start)
-                ends.append(end)
-                copy_of.append(index)
-            if latest is not None:
-                starts.append(latest)
-                ends.append(STILL_OUT)
-                copy_of.append(index)
+        starts, ends, copy_of = _lay_out(rng, copies, closed_per_copy, open_starts)
+        customer = _renters(rng, customers, self._store, copy_of, ends)
+        # Into rental_id order: by start, then inventory_id (the copy's index + 1), which is
+        # unique since a copy's rentals never start together. Each rental is packed in one
+        # number, those two first, then its time out (0: still out) and its customer: sorting
+        # numbers is quick, and reading a rental back from its own number is quicker than from
+        # four arrays at places all over them.
+        closed = (end - start for start, end in zip(starts, ends, strict=True) if end != STILL_OUT)
+        copy_span, customer_span = len(copies), max(customer, default=0) + 1
+        out_span = max(closed, default=0) + 1
+        keys = [
+            ((start * copy_span + index) * out_span + (0 if end == STILL_OUT else end - start))
+            * customer_span
+            + customer_id
+            for start, end, index, customer_id in zip(starts, ends, copy_of, customer, strict=True)
+        ]
+        del starts, ends, copy_of, customer
+        keys.sort()
+        add_start, add_end, add_copy, add_customer = (
+            self._starts.append, self._ends.append, self._copy.append, self._customer.append
+        )  # fmt: skip
+        for key in keys:
+            rest, customer_id = divmod(key, customer_span)
+            rest, time_out = divmod(rest, out_span)
+            start, index = divmod(rest, copy_span)
+            add_start(start)
+            add_end(start + time_out if time_out else STILL_OUT)
+            add_copy(index)
+            add_customer(customer_id)
 
-        pick = _customer_picker(rng, customers)
-        self._customer.extend(
-            pick(copies[index].store_id, only_active=end == STILL_OUT)
-            for index, end in zip(copy_of, ends, strict=True)
-        )
-        # By (start, inventory_id), each rental's index packed in the same number: unique,
-        # since a copy's rentals never start together; inventory_id is the copy's index + 1.
-        total, width = len(starts), len(copies) + 1
-        keys = sorted(
-            (start * width + index) * total + rental
-            for rental, (start, index) in enumerate(zip(starts, copy_of, strict=True))
-        )
-        self._order.extend(key % total for key in keys)
+
+# Binary COPY data: a header (no flags, no extension), the rows, a trailer. A row is its number
+# of fields, then each field's length in bytes (-1: NULL) and its value; a timestamptz is
+# microseconds since 2000.
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_COPY_TRAILER = struct.pack("!h", -1)
+_COPY_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_MICROSECONDS = 1_000_000  # a second's
+_ROWS_PER_CHUNK = 1024
+_RENTAL_RETURNED = struct.Struct("!h ii iq ii ii iq ii iq")  # RENTAL_TYPES
+_RENTAL_OUT = struct.Struct("!h ii iq ii ii i ii iq")  # still out: no return_date
+_PAYMENT_IDS = struct.Struct("!h ii ii ii ii")  # PAYMENT_TYPES, up to the amount
+_PAYMENT_DATE = struct.Struct("!iq")  # after the amount
+
+
+def _binary_copy_data(rows: Iterable[bytes]) -> Iterator[bytes]:
+    """Rows in binary COPY format as whole COPY data, in chunks of rows.
+
+    The header goes with the first rows, so the first chunk is only as slow as the first row.
+    """
+    rows = iter(rows)
+    chunks = iter(lambda: b"".join(islice(rows, _ROWS_PER_CHUNK)), b"")
+    yield _COPY_HEADER + next(chunks, b"")
+    yield from chunks
+    yield _COPY_TRAILER
+
+
+def _copy_time(stamp: datetime) -> int:
+    """`stamp` as a timestamptz in binary COPY data."""
+    return (stamp - _COPY_EPOCH) // timedelta(microseconds=1)
+
+
+class _NumericFields(dict[Decimal, bytes]):
+    """A decimal's numeric field (length and value) in binary COPY data, made by psycopg
+    once for each of the few amounts there are."""
+
+    def __missing__(self, value: Decimal) -> bytes:
+        numeric = psycopg.adapters.types["numeric"].oid
+        dumper = psycopg.adapters.get_dumper_by_oid(numeric, pq.Format.BINARY)(Decimal)
+        data = bytes(dumper.dump(value))
+        field = self[value] = struct.pack("!i", len(data)) + data
+        return field
 
 
 def _open_rentals(rng: random.Random, copies: list[Copy], count: int) -> dict[int, int]:
@@ -859,44 +1066,84 @@ def _spread_over_copies(rng: random.Random, copies: list[Copy], count: int) -> l
     # rng.choices(range(len(copies)), cum_weights=cum_weights, k=count), counted per copy:
     # the same draws (a random() each, in turn), sorted, then counted between the weights in
     # one pass rather than looked up one by one (a million lookups in a long list).
-    total = cum_weights[-1]
-    draws = sorted(rng.random() * total for _ in range(count))
+    total, random = cum_weights[-1], rng.random
+    draws = [random() * total for _ in range(count)]
+    draws.sort()
     below = [bisect_left(draws, weight) for weight in cum_weights[:-1]] + [count]
     return [high - low for low, high in zip([0, *below[:-1]], below, strict=True)]
 
 
-def _closed_rentals(
-    rng: random.Random, copy: Copy, count: int, until: int
-) -> list[tuple[int, int]]:
-    """`count` returned rentals of one copy between the history's start and `until`, as
-    (start, end) pairs.
+def _lay_out(
+    rng: random.Random, copies: list[Copy], closed_per_copy: list[int], open_starts: dict[int, int]
+) -> tuple[array, array, array]:
+    """The rentals' starts, ends and copies, copy by copy: its closed rentals, then the one
+    still out (`open_starts`), if any.
 
-    Lay the times out, then spread the idle time between them at random: rentals of one
-    copy follow each other and never overlap.
+    A copy's closed rentals fit between the history's start and `until`: lay their times out,
+    then spread the idle time between them at random, so that they never overlap.
+
+    Millions of `randint` draws: each is made here as randint makes it, from `getrandbits`
+    until a number is in range (the same numbers, the same state after), without its calls.
     """
-    since, duration = -HISTORY_DAYS * DAY, copy.film.rental_duration
-    lengths = [_time_out(rng, duration) for _ in range(count)]
-    while lengths and sum(lengths) > until - since:
-        lengths.pop()  # not enough room before the open rental: this copy had fewer
-    idle = until - since - sum(lengths)
-    offsets = sorted(rng.randint(0, idle) for _ in lengths)
-    rentals, used = [], 0
-    for offset, length in zip(offsets, lengths, strict=True):
-        start = since + offset + used
-        rentals.append((start, start + length))
-        used += length
-    return rentals
+    since = -HISTORY_DAYS * DAY
+    random, getrandbits = rng.random, rng.getrandbits
+    late_span = MAX_DAYS_LATE * DAY - 1800 + 1  # randint(1800, MAX_DAYS_LATE * DAY)
+    late_bits = late_span.bit_length()
+    starts, ends, copy_of = array("q"), array("q"), array("i")
+    for index, copy in enumerate(copies):
+        latest = open_starts.get(index)
+        # Closed rentals end before the open one starts (or before today): it stays the
+        # latest.
+        until = 0 if latest is None else latest - rng.randint(HOUR, DAY)
+        # Seconds out: mostly within the rental duration, randint(2 * HOUR, due), sometimes
+        # days late, due + randint(1800, MAX_DAYS_LATE * DAY).
+        due = copy.film.rental_duration * DAY
+        span = due - 2 * HOUR + 1
+        bits = span.bit_length()
+        lengths = []
+        for _ in range(closed_per_copy[index]):
+            if random() < LATE_RETURN_SHARE:
+                r = getrandbits(late_bits)
+                while r >= late_span:
+                    r = getrandbits(late_bits)
+                lengths.append(due + 1800 + r)
+            else:
+                r = getrandbits(bits)
+                while r >= span:
+                    r = getrandbits(bits)
+                lengths.append(2 * HOUR + r)
+        room, busy = until - since, sum(lengths)
+        while lengths and busy > room:
+            busy -= lengths.pop()  # not enough room before the open rental: this copy had fewer
+        span = room - busy + 1  # randint(0, room - busy) each
+        bits = span.bit_length()
+        offsets = []
+        for _ in lengths:
+            r = getrandbits(bits)
+            while r >= span:
+                r = getrandbits(bits)
+            offsets.append(r)
+        offsets.sort()
+        used = since
+        for offset, length in zip(offsets, lengths, strict=True):
+            start = offset + used
+            starts.append(start)
+            ends.append(start + length)
+            copy_of.append(index)
+            used += length
+        if latest is not None:
+            starts.append(latest)
+            ends.append(STILL_OUT)
+            copy_of.append(index)
+    return starts, ends, copy_of
 
 
-def _time_out(rng: random.Random, duration: int) -> int:
-    """Seconds a copy stayed out: mostly within the rental duration, sometimes days late."""
-    if rng.random() < LATE_RETURN_SHARE:
-        return duration * DAY + rng.randint(1800, MAX_DAYS_LATE * DAY)
-    return rng.randint(2 * 3600, duration * DAY)
-
-
-def _customer_picker(rng: random.Random, customers: list[Customer]):
-    """A chooser of renters: mostly from the copy's store, some customers more than others."""
+def _renters(
+    rng: random.Random, customers: list[Customer], stores: array, copy_of: array, ends: array
+) -> array:
+    """A renter for each rental (of copy `copy_of`, ending `ends`; `stores` by copy): mostly
+    from the copy's store, some customers more than others; only active customers have
+    rentals still out."""
     weight = {c.customer_id: rng.uniform(0.3, 1.7) for c in customers}
     pools: dict[tuple[int, bool], tuple[list[int], list[float]]] = {}
     for store_id in (1, 2):
@@ -911,18 +1158,27 @@ def _customer_picker(rng: random.Random, customers: list[Customer]):
                 list(accumulate(weight[customer_id] for customer_id in chosen)),
             )
 
-    random = rng.random
+    def pool(store_id: int, only_active: bool) -> tuple[array, array, float, int]:
+        ids, cum_weights = pools[store_id, only_active]
+        if not ids:  # none at that store: the other store's
+            ids, cum_weights = pools[3 - store_id, only_active]
+        # Arrays: the million lookups below stay in the processor's caches.
+        return array("i", ids), array("d", cum_weights), cum_weights[-1], len(ids) - 1
 
-    def pick(store_id: int, *, only_active: bool) -> int:
-        home = store_id if random() < HOME_STORE_SHARE else 3 - store_id
-        ids, cum_weights = pools[home, only_active]
-        if not ids:
-            ids, cum_weights = pools[3 - home, only_active]
+    # By still out, then by the copy's store: (that store's pool, the other store's).
+    near_far = [
+        [(), *((pool(store, only_active), pool(3 - store, only_active)) for store in (1, 2))]
+        for only_active in (False, True)
+    ]
+    random = rng.random
+    renters = array("i")
+    for index, end in zip(copy_of, ends, strict=True):
+        near, far = near_far[end == STILL_OUT][stores[index]]
+        ids, cum_weights, total, last = near if random() < HOME_STORE_SHARE else far
         # What rng.choices(ids, cum_weights=cum_weights)[0] does (the same draw, the same
         # customer), without making a list for each of a million rentals.
-        return ids[bisect(cum_weights, random() * cum_weights[-1], 0, len(ids) - 1)]
-
-    return pick
+        renters.append(ids[bisect(cum_weights, random() * total, 0, last)])
+    return renters
 
 
 def _subscriptions(

@@ -327,6 +327,16 @@ def _checksum(url: str) -> tuple[str, str]:
         engine.dispose()
 
 
+def test_the_store_holds_the_rows_that_build_store_makes(query):
+    """The load writes the rentals and payments as binary COPY data of its own making, and the
+    films' domain and enum as their base type and label: the same rows as `build_store`'s."""
+    tables = {table.name: table for table in build_store(today=TODAY)}
+    for name in ("film", "rental", "payment"):
+        columns = ", ".join(tables[name].columns)
+        stored = [tuple(row) for row in query(f"SELECT {columns} FROM {name} ORDER BY 1")]
+        assert stored == tables[name].rows, name
+
+
 def test_same_seed_and_day_give_the_same_store(demo, new_database):
     again = _fresh_store(new_database)
     generate(again, today=TODAY)

@@ -113,7 +113,7 @@ class FilmFilter:
             if len(fragment) >= 2:
                 add("text_bigrams(f.title) @> text_bigrams(:title_fragment)",
                     title_fragment=fragment)
-            if not (counting and len(fragment) == 2 and fragment.isascii()):
+            if not (counting and _one_bigram(fragment)):
                 add("f.title ILIKE :title_pattern ESCAPE '\\'",
                     title_pattern=f"%{_escape_like(fragment)}%")
         if self.about is not None:
@@ -266,18 +266,21 @@ async def list_films(
                     limit=limit)
 
 
-# The counts the database keeps (migration 0011): the whole catalogue, the streaming films,
-# the films of a category.
+# The counts the database keeps: the whole catalogue, the streaming films, the films of a
+# category (migration 0011); the titles holding two letters (migration 0012).
 CATALOGUE_FILMS = "SELECT films FROM film_counts WHERE kind = 'catalogue'"
 _STREAMING_FILMS = "SELECT films FROM film_counts WHERE kind = 'streaming'"
 _CATEGORY_FILMS = """SELECT coalesce(sum(n.films), 0) FROM film_counts n
                      JOIN category c ON c.category_id = n.key
                      WHERE n.kind = 'category' AND lower(c.name) = lower(:category)"""
+_TITLE_BIGRAM_FILMS = """SELECT coalesce(sum(films), 0) FROM title_bigram_counts
+                         WHERE bigram = lower(:title_fragment)"""
 
 
 def kept_count(filters: FilmFilter) -> str | None:
-    """SQL reading the number of films matching `filters` off film_counts, when it keeps that
-    number (no filter, only streaming, only a category); else None."""
+    """SQL reading the number of films matching `filters` off the counts the database keeps,
+    when it keeps that number (no filter, only streaming, only a category, only two plain
+    letters of the title); else None."""
     if filters == FilmFilter():
         return CATALOGUE_FILMS
     if filters.streaming is not None and replace(filters, streaming=None) == FilmFilter():
@@ -285,7 +288,17 @@ def kept_count(filters: FilmFilter) -> str | None:
             f"SELECT ({CATALOGUE_FILMS}) - ({_STREAMING_FILMS})")
     if filters.category is not None and replace(filters, category=None) == FilmFilter():
         return _CATEGORY_FILMS
+    if filters.title_contains is not None and replace(filters, title_contains=None) == FilmFilter():
+        fragment = filters.title_contains.strip()
+        if _one_bigram(fragment):
+            return _TITLE_BIGRAM_FILMS
     return None
+
+
+def _one_bigram(fragment: str) -> bool:
+    """Two plain letters: a title holds them if and only if it holds their one bigram, so the
+    bigrams count the matches exactly (lower() and ILIKE agree on ASCII)."""
+    return len(fragment) == 2 and fragment.isascii()
 
 
 def _by_popularity(where: str, descending: bool) -> str:

@@ -18,6 +18,7 @@ RECOMMENDED_BELOW = Decimal("3.00")
 RECOMMENDED_RULE = f"rated {' or '.join(MATURE_RATINGS)} and renting under ${RECOMMENDED_BELOW}"
 
 # The columns every film carries; category is the film's first (Pagila has one per film).
+_CATEGORY_ID = "SELECT c.category_id FROM category c WHERE lower(c.name) = lower(:category)"
 _FILM_COLUMNS = """
     f.film_id, f.title, f.description, f.release_year, f.rental_duration, f.rental_rate,
     f.length, f.rating::text AS rating, f.streaming_available, f.last_update,
@@ -69,9 +70,11 @@ class FilmFilter:
     in_stock_at: int | None = None  # store id: a copy on that store's shelf now
     recommended: bool = False  # only films the store recommends (is_recommended, in SQL)
 
-    def where(self, counting: bool = False) -> tuple[str, dict]:
+    def where(self, counting: bool = False, category_id: int | None = None) -> tuple[str, dict]:
         """The filter as SQL over film f, and its parameters. `counting`: for counting the
-        matches only, which can leave out what the index answers exactly."""
+        matches only, which can leave out what the index answers exactly. `category_id`: the
+        category's, looked up by the caller; the planner then knows how many films it holds
+        (from the column's statistics), which it cannot from the name."""
         clauses, params = ["true"], {}
 
         def add(clause: str, **values) -> None:
@@ -79,9 +82,10 @@ class FilmFilter:
             params.update(values)
 
         if self.category is not None:
-            add("EXISTS (SELECT 1 FROM film_category fc JOIN category c USING (category_id)"
-                " WHERE fc.film_id = f.film_id AND lower(c.name) = lower(:category))",
-                category=self.category.strip())
+            known = ":category_id" if category_id is not None else f"({_CATEGORY_ID})"
+            add("EXISTS (SELECT 1 FROM film_category fc WHERE fc.film_id = f.film_id"
+                f" AND fc.category_id = {known})", category=self.category.strip(),
+                category_id=category_id)
         if self.ratings:  # as mpaa_rating, whose statistics the planner has
             add("f.rating = ANY(CAST(:ratings AS mpaa_rating[]))",
                 ratings=[r for r in (r.upper() for r in self.ratings) if r in RATINGS])
@@ -223,9 +227,14 @@ async def list_films(
     The count and the page are two subqueries, each planned on its own: the count through the
     filter's most selective index, the page along the order's index when it has one (stopping
     at the page's end). The page is cut before the wide columns are joined."""
+    category_id = None
+    if filters.category is not None:
+        category_id = await conn.scalar(text(_CATEGORY_ID), {"category": filters.category.strip()})
+        if category_id is None:  # no such category, no film (and no walk through them all)
+            return FilmList(films=[], total=0, skip=skip, limit=limit)
     sort, descending = film_order(filters, sort, descending)
-    where, params = filters.where()
-    counting, count_params = filters.where(counting=True)
+    where, params = filters.where(category_id=category_id)
+    counting, count_params = filters.where(counting=True, category_id=category_id)
     params |= count_params
     keys = "f.film_id, f.title"
     if sort == "relevance":
@@ -270,9 +279,8 @@ async def list_films(
 # category (migration 0011); the titles holding two letters (migration 0012).
 CATALOGUE_FILMS = "SELECT films FROM film_counts WHERE kind = 'catalogue'"
 _STREAMING_FILMS = "SELECT films FROM film_counts WHERE kind = 'streaming'"
-_CATEGORY_FILMS = """SELECT coalesce(sum(n.films), 0) FROM film_counts n
-                     JOIN category c ON c.category_id = n.key
-                     WHERE n.kind = 'category' AND lower(c.name) = lower(:category)"""
+_CATEGORY_FILMS = """SELECT coalesce(sum(films), 0) FROM film_counts
+                     WHERE kind = 'category' AND key = :category_id"""
 _TITLE_BIGRAM_FILMS = """SELECT coalesce(sum(films), 0) FROM title_bigram_counts
                          WHERE bigram = lower(:title_fragment)"""
 

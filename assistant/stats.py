@@ -126,10 +126,12 @@ class StoreCounts(Record):
     overdue_is_lower_bound: bool | None = None
 
 
-async def store_counts(conn: AsyncConnection) -> list[StoreCounts]:
-    """Each store's counts. Films, copies and customers: the precomputed totals
-    (assistant.totals) plus what was added since; rentals out and overdue: counted now, up to
-    COUNT_BOUND (the overdue ones are the oldest: read oldest first, they are found first)."""
+async def store_counts(conn: AsyncConnection, store_id: int | None = None) -> list[StoreCounts]:
+    """Each store's counts, or only `store_id`'s. Films, copies and customers: the
+    precomputed totals (assistant.totals) plus what was added since; rentals out and overdue:
+    counted now, up to COUNT_BOUND (the overdue ones are the oldest: read oldest first, they
+    are found first), each open rental's copy looked up for its store: only for the stores
+    asked about."""
     # The open rentals read along their index, each one's copy looked up (RENTED_COPY).
     out = f"""SELECT 1 FROM {RENTED_COPY}
               WHERE r.return_date IS NULL AND i.store_id = s.store_id"""
@@ -155,8 +157,9 @@ async def store_counts(conn: AsyncConnection) -> list[StoreCounts]:
                ({count_sql(out, COUNT_BOUND)}) AS rentals_out,
                ({count_sql(overdue, COUNT_BOUND)}) AS overdue
         FROM store s LEFT JOIN store_totals t USING (store_id)
+        WHERE CAST(:store_id AS integer) IS NULL OR s.store_id = :store_id
         ORDER BY s.store_id
-    """, {})
+    """, {"store_id": store_id})
     counts = []
     for row in rows:
         bounded = {}

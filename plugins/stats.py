@@ -30,11 +30,10 @@ class StatsPlugin:
     )
     async def store_counts(self, store_id: StoreId = None) -> StoreCountsResult:
         async with self.database.reading() as conn:
-            counts = await stats.store_counts(conn)
+            counts = await stats.store_counts(conn, store_id)
             catalogue = await stats.films_in_catalogue(conn)
         return StoreCountsResult(films_in_catalogue=catalogue,
-                                 stores=[StoreCountsRow.model_validate(c) for c in counts
-                                         if store_id in (None, c.store_id)])
+                                 stores=[StoreCountsRow.model_validate(c) for c in counts])
 
     @kernel_function(
         name="top_ranked",

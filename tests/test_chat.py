@@ -68,7 +68,7 @@ async def test_a_ranking_comes_as_a_table_and_a_chart_of_the_same_figures(chat, 
 
 
 async def test_a_function_that_fails_unexpectedly_is_said_plainly(chat, monkeypatch, caplog):
-    async def broken(conn):
+    async def broken(conn, store_id=None):
         raise RuntimeError("relation \"secret_table\" does not exist: SELECT card FROM x")
 
     monkeypatch.setattr(stats, "store_counts", broken)

@@ -49,6 +49,9 @@ def test_words_that_are_no_period_are_refused_plainly():
 async def test_counts_per_store(database, sql):
     async with database.reading() as conn:
         counts = {c.store_id: c for c in await stats.store_counts(conn)}
+        # One store asked about: only its counts are counted.
+        assert await stats.store_counts(conn, 2) == [counts[2]]
+        assert await stats.store_counts(conn, 9) == []
     for store_id, copies, customers, out in sql("""
             SELECT s.store_id,
                    (SELECT count(*) FROM inventory i WHERE i.store_id = s.store_id),

@@ -914,6 +914,15 @@ async def test_the_lexicon_is_read_ahead_of_the_first_question(demo):
     assert stopped._reload.done()
 
 
+async def test_a_loaded_lexicon_is_kept_out_of_the_collectors_passes(demo):
+    """At a chain's size a full pass over a lexicon took 150 ms and more of a chat turn."""
+    import gc
+
+    frozen = gc.get_freeze_count()
+    lexicon = await StoreLexicon(demo.database).current()
+    assert gc.get_freeze_count() >= frozen + len(lexicon._films_by_id)
+
+
 # --- kinds of money and statistics question (tests/evals/money_unseen.yaml found them) ------
 
 WITH_STATS = SEARCH_AGENT_FUNCTIONS + declared(Stats=StatsPlugin(None))

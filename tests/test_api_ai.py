@@ -78,3 +78,18 @@ def test_handoff_refuses_writes_and_creates_nothing(client, sql):
 @pytest.mark.parametrize("body", [{}, {"question": ""}, {"question": 5}])
 def test_handoff_body_is_validated(client, body):
     assert client.post("/api/v1/ai/handoff", json=body).status_code == 422
+
+
+def test_turns_leave_no_telemetry_instruments_behind(client):
+    """Semantic Kernel makes histograms for the functions the handoff clones each turn: with
+    no meter provider, OpenTelemetry's stand-in meter kept every one of them (34 a turn)."""
+    import gc
+
+    def instruments() -> int:
+        return sum(type(o).__name__.startswith("_Proxy") for o in gc.get_objects())
+
+    client.post("/api/v1/ai/handoff", json={"question": "what's overdue?"})
+    before = instruments()
+    for _ in range(3):
+        assert client.post("/api/v1/ai/handoff", json={"question": "what's overdue?"}).is_success
+    assert instruments() == before

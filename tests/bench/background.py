@@ -1,0 +1,89 @@
+"""How long requests wait behind the background work (issue 11): the server on the demo store at
+xN answers REST reads and chat turns, one at a time, first with nothing else running, then
+while `assistant.totals.refresh` (what the server's background task runs: every view
+recomputed CONCURRENTLY, minutes of one core at x100) runs in another process. It prints
+p50 / p95 / max of both phases and what the refresh added.
+
+Run alone after `make bench SCALE=100` has built the store (it builds it otherwise):
+    python tests/bench/background.py [--scale 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from run import BENCH_AUTH_SECRET, ROOT, Server, ask, check, free_port, percentile
+from scale import prepare_store
+
+READS = ("/api/v1/films/search/title?q=an", "/api/v1/films?category=Comedy", "/api/v1/films",
+         "/api/v1/rentals/active")
+QUESTIONS = ("what's overdue?", "how many copies do we have at store 1?",
+             "revenue per store last month", "comedies under $1")
+REFRESH = ("import asyncio, sys; from assistant.db import Database; "
+           "from assistant.totals import refresh; asyncio.run(refresh(Database(sys.argv[1])))")
+
+
+SLOWEST: list[tuple[float, str, str]] = []  # (ms, phase, request)
+
+
+def one_round(server: Server, rest: list[float], chat: list[float], phase: str = "") -> None:
+    for path in READS:
+        started = time.perf_counter()
+        check(server, path)
+        rest.append(1000 * (time.perf_counter() - started))
+        SLOWEST.append((rest[-1], phase, path))
+    for question in QUESTIONS:
+        chat.append(ask(server, question)[0])
+        SLOWEST.append((chat[-1], phase, question))
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--scale", type=int, default=100)
+    p.add_argument("--home", type=Path, default=ROOT / ".pagila-bench")
+    p.add_argument("--idle-seconds", type=float, default=30)
+    args = p.parse_args()
+    store = prepare_store(args.home / f"scale-{args.scale}", args.scale)
+    server = Server(f"x{args.scale}", [sys.executable, "-m", "assistant.cli", "serve",
+                                       "--host", "127.0.0.1", "--port", str(free_port())],
+                    {"PAGILA_DSN": store.url, "LOG_LEVEL": "WARNING", "LLM_MODE": "offline",
+                     "CHAINLIT_AUTH_SECRET": BENCH_AUTH_SECRET}, None)  # fmt: skip
+    try:
+        server.wait_healthy()
+        phases: dict[str, tuple[list[float], list[float]]] = {"idle": ([], []), "refresh": ([], [])}
+        one_round(server, [], [])  # warm-up
+        until = time.monotonic() + args.idle_seconds
+        while time.monotonic() < until:
+            one_round(server, *phases["idle"], "idle")
+        started = time.monotonic()
+        refreshing = subprocess.Popen([sys.executable, "-c", REFRESH, store.url], cwd=ROOT)
+        while refreshing.poll() is None:
+            one_round(server, *phases["refresh"], "refresh")
+        took = time.monotonic() - started
+        if refreshing.returncode != 0:
+            print(f"the refresh failed ({refreshing.returncode})", file=sys.stderr)
+            return 1
+    finally:
+        server.stop()
+    print(f"x{args.scale}: the refresh took {took:.0f} s; one request at a time, ms\n")
+    print("| requests | phase | n | p50 | p95 | max |\n| --- | --- | ---: | ---: | ---: | ---: |")
+    for index, kind in enumerate(("REST reads", "chat turns")):
+        for phase, measured in phases.items():
+            values = measured[index]
+            print(f"| {kind} | {phase} | {len(values)} | {percentile(values, 50):.1f} "
+                  f"| {percentile(values, 95):.1f} | {max(values):.1f} |")
+        idle, busy = phases["idle"][index], phases["refresh"][index]
+        print(f"| {kind} | added by the refresh | | {percentile(busy, 50) - percentile(idle, 50):.1f} "
+              f"| {percentile(busy, 95) - percentile(idle, 95):.1f} | {max(busy) - max(idle):.1f} |")
+    print("\nThe slowest requests:")
+    for ms, phase, request in sorted(SLOWEST, reverse=True)[:8]:
+        print(f"- {ms:.0f} ms ({phase}): {request}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

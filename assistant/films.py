@@ -17,8 +17,9 @@ MATURE_RATINGS = ("R", "NC-17")
 RECOMMENDED_BELOW = Decimal("3.00")
 RECOMMENDED_RULE = f"rated {' or '.join(MATURE_RATINGS)} and renting under ${RECOMMENDED_BELOW}"
 
-# The columns every film carries; category is the film's first (Pagila has one per film).
+# A category by its name, whatever the case (names are unique so, migration 0011).
 _CATEGORY_ID = "SELECT c.category_id FROM category c WHERE lower(c.name) = lower(:category)"
+# The columns every film carries; category is the film's first (Pagila has one per film).
 _FILM_COLUMNS = """
     f.film_id, f.title, f.description, f.release_year, f.rental_duration, f.rental_rate,
     f.length, f.rating::text AS rating, f.streaming_available, f.last_update,
@@ -222,7 +223,8 @@ async def list_films(
     count_bound: int | None = None,
 ) -> FilmList:
     """A page of matching films in the order asked for (title by default), with the count of
-    all matches (exact, or up to `count_bound`: then `total_is_lower_bound`), in one round trip.
+    all matches (exact, or up to `count_bound`: then `total_is_lower_bound`), in one round trip
+    (two with a category: its id is looked up first).
 
     The count and the page are two subqueries, each planned on its own: the count through the
     filter's most selective index, the page along the order's index when it has one (stopping
@@ -288,7 +290,7 @@ _TITLE_BIGRAM_FILMS = """SELECT coalesce(sum(films), 0) FROM title_bigram_counts
 def kept_count(filters: FilmFilter) -> str | None:
     """SQL reading the number of films matching `filters` off the counts the database keeps,
     when it keeps that number (no filter, only streaming, only a category, only two plain
-    letters of the title); else None."""
+    letters of the title); else None. A category's is read by its :category_id."""
     if filters == FilmFilter():
         return CATALOGUE_FILMS
     if filters.streaming is not None and replace(filters, streaming=None) == FilmFilter():

@@ -27,18 +27,19 @@ REFRESH = ("import asyncio, sys; from assistant.db import Database; "
            "from assistant.totals import refresh; asyncio.run(refresh(Database(sys.argv[1])))")
 
 
-SLOWEST: list[tuple[float, str, str]] = []  # (ms, phase, request)
+REST, CHAT = "REST reads", "chat turns"
 
 
-def one_round(server: Server, rest: list[float], chat: list[float], phase: str = "") -> None:
+def one_round(server: Server) -> list[tuple[str, float, str]]:
+    """Each read and question once: (REST or CHAT, milliseconds, what was asked)."""
+    timed = []
     for path in READS:
         started = time.perf_counter()
         check(server, path)
-        rest.append(1000 * (time.perf_counter() - started))
-        SLOWEST.append((rest[-1], phase, path))
+        timed.append((REST, 1000 * (time.perf_counter() - started), path))
     for question in QUESTIONS:
-        chat.append(ask(server, question)[0])
-        SLOWEST.append((chat[-1], phase, question))
+        timed.append((CHAT, ask(server, question)[0], question))
+    return timed
 
 
 def main() -> int:
@@ -52,17 +53,17 @@ def main() -> int:
                                        "--host", "127.0.0.1", "--port", str(free_port())],
                     {"PAGILA_DSN": store.url, "LOG_LEVEL": "WARNING", "LLM_MODE": "offline",
                      "CHAINLIT_AUTH_SECRET": BENCH_AUTH_SECRET}, None)  # fmt: skip
+    phases: dict[str, list[tuple[str, float, str]]] = {"idle": [], "refresh": []}
     try:
         server.wait_healthy()
-        phases: dict[str, tuple[list[float], list[float]]] = {"idle": ([], []), "refresh": ([], [])}
-        one_round(server, [], [])  # warm-up
+        one_round(server)  # warm-up (the first turn waits for the store's vocabulary)
         until = time.monotonic() + args.idle_seconds
         while time.monotonic() < until:
-            one_round(server, *phases["idle"], "idle")
+            phases["idle"] += one_round(server)
         started = time.monotonic()
         refreshing = subprocess.Popen([sys.executable, "-c", REFRESH, store.url], cwd=ROOT)
         while refreshing.poll() is None:
-            one_round(server, *phases["refresh"], "refresh")
+            phases["refresh"] += one_round(server)
         took = time.monotonic() - started
         if refreshing.returncode != 0:
             print(f"the refresh failed ({refreshing.returncode})", file=sys.stderr)
@@ -71,17 +72,21 @@ def main() -> int:
         server.stop()
     print(f"x{args.scale}: the refresh took {took:.0f} s; one request at a time, ms\n")
     print("| requests | phase | n | p50 | p95 | max |\n| --- | --- | ---: | ---: | ---: | ---: |")
-    for index, kind in enumerate(("REST reads", "chat turns")):
-        for phase, measured in phases.items():
-            values = measured[index]
-            print(f"| {kind} | {phase} | {len(values)} | {percentile(values, 50):.1f} "
-                  f"| {percentile(values, 95):.1f} | {max(values):.1f} |")
-        idle, busy = phases["idle"][index], phases["refresh"][index]
-        print(f"| {kind} | added by the refresh | | {percentile(busy, 50) - percentile(idle, 50):.1f} "
-              f"| {percentile(busy, 95) - percentile(idle, 95):.1f} | {max(busy) - max(idle):.1f} |")
+    for kind in (REST, CHAT):
+        figures = {}
+        for phase, timed in phases.items():
+            values = [ms for of, ms, _ in timed if of == kind]
+            figures[phase] = (percentile(values, 50), percentile(values, 95), max(values))
+            print(f"| {kind} | {phase} | {len(values)} | "
+                  + " | ".join(f"{v:.1f}" for v in figures[phase]) + " |")
+        added = (busy - idle for idle, busy in zip(figures["idle"], figures["refresh"],
+                                                     strict=True))
+        print(f"| {kind} | added by the refresh | | " + " | ".join(f"{v:.1f}" for v in added)
+              + " |")
     print("\nThe slowest requests:")
-    for ms, phase, request in sorted(SLOWEST, reverse=True)[:8]:
-        print(f"- {ms:.0f} ms ({phase}): {request}")
+    slowest = [(ms, phase, asked) for phase, timed in phases.items() for _, ms, asked in timed]
+    for ms, phase, asked in sorted(slowest, reverse=True)[:8]:
+        print(f"- {ms:.0f} ms ({phase}): {asked}")
     return 0
 
 

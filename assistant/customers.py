@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from assistant.db import prepared
 from assistant.errors import CustomerNotFound
 from assistant.models import Customer
 from assistant.totals import COUNT_BOUND, Count, count_sql
@@ -17,7 +18,7 @@ _CUSTOMER_COLUMNS = (
 async def get_customer(conn: AsyncConnection, customer_id: int) -> Customer:
     row = (
         await conn.execute(
-            text(f"SELECT {_CUSTOMER_COLUMNS} FROM customer WHERE customer_id = :id"),
+            prepared(f"SELECT {_CUSTOMER_COLUMNS} FROM customer WHERE customer_id = :id"),
             {"id": customer_id},
         )
     ).mappings().first()

@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from assistant.db import prepared
 from assistant.errors import CustomerNotFound
 from assistant.models import Money, Record
 from assistant.rentals import FEE_RULE, fee_columns, rental_line
@@ -38,7 +39,7 @@ async def payment_history(
 ) -> PaymentHistory:
     """A page of the customer's payments, with their count and sum, in one statement; an
     unknown customer is an error."""
-    rows = (await conn.execute(text("""
+    rows = (await conn.execute(prepared("""
         SELECT c.customer_id IS NOT NULL AS known, totals.count, totals.total, page.*
         FROM (SELECT 1) AS one LEFT JOIN customer c ON c.customer_id = :customer
         CROSS JOIN LATERAL (
@@ -75,7 +76,7 @@ async def balance(conn: AsyncConnection, customer_id: int) -> Balance:
     """In one statement: the customer (unknown: an error, not a $0 balance) and the three
     parts, added up as get_customer_balance(customer_id, now()) adds them (the tests hold the
     two to the same figure for every customer), without reading the rentals twice."""
-    row = (await conn.execute(text("""
+    row = (await conn.execute(prepared("""
         SELECT now() AS as_of, c.customer_id IS NOT NULL AS known,
                fees.rental_fees, fees.late_fees, payments.paid
         FROM (SELECT 1) AS one LEFT JOIN customer c ON c.customer_id = :customer

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from assistant import customers, films
+from assistant.db import prepared
 from assistant.errors import RentalAlreadyReturned, RentalNotFound, RentalRefused, StoreError
 from assistant.models import Rental, RentalLine, RentalPlan, ReturnPlan, ReturnReceipt
 from assistant.totals import Count, count_sql
@@ -64,7 +65,7 @@ FEE_RULE = ("$1 a day past the film's rental duration; kept more than twice the 
 async def get_rental(conn: AsyncConnection, rental_id: int) -> Rental:
     row = (
         await conn.execute(
-            text(f"SELECT {_RENTAL_COLUMNS} FROM rental r WHERE r.rental_id = :id"),
+            prepared(f"SELECT {_RENTAL_COLUMNS} FROM rental r WHERE r.rental_id = :id"),
             {"id": rental_id},
         )
     ).mappings().first()
@@ -75,7 +76,7 @@ async def get_rental(conn: AsyncConnection, rental_id: int) -> Rental:
 
 async def rental_line(conn: AsyncConnection, rental_id: int) -> RentalLine:
     row = (
-        await conn.execute(text(f"{_RENTAL_LINE} WHERE r.rental_id = :id"), {"id": rental_id})
+        await conn.execute(prepared(f"{_RENTAL_LINE} WHERE r.rental_id = :id"), {"id": rental_id})
     ).mappings().first()
     if row is None:
         raise RentalNotFound(rental_id)
@@ -87,7 +88,7 @@ async def customer_rentals(
 ) -> list[Rental]:
     """A customer's rentals, newest first (an unknown customer simply has none)."""
     rows = await conn.execute(
-        text(f"""
+        prepared(f"""
             SELECT {_RENTAL_COLUMNS} FROM rental r WHERE r.customer_id = :customer_id
             ORDER BY r.rental_date DESC, r.rental_id DESC LIMIT :limit OFFSET :skip
         """),

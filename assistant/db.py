@@ -167,7 +167,11 @@ def _check_alive(dbapi_connection: object, record: ConnectionPoolEntry,
     checks reused connections this same way. A server gone without closing the socket (a cut
     network) still fails the next statement, which then invalidates the pool."""
     pgconn = proxy.driver_connection.pgconn
-    if pgconn.status != ConnStatus.OK or select.select([pgconn.socket], [], [], 0)[0]:
+    if pgconn.status != ConnStatus.OK:
+        raise exc.DisconnectionError("the connection is broken")
+    readable = select.poll()  # not select(): a busy server's descriptors pass 1024
+    readable.register(pgconn.socket, select.POLLIN)
+    if readable.poll(0):  # data, a hang-up or an error
         raise exc.DisconnectionError("the server closed the connection")
 
 

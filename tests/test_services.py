@@ -1,5 +1,7 @@
 """Domain services over the official Pagila data: what the chat's functions stand on."""
 
+import os
+import resource
 from datetime import timedelta
 from decimal import Decimal
 
@@ -267,6 +269,30 @@ def test_dropped_database_connections_do_not_need_an_app_restart(official_url, s
         assert killed >= 1
         for _ in range(3):
             assert client.get("/api/v1/films/1").status_code == 200
+
+
+async def test_a_pooled_connection_is_checked_whatever_its_descriptor_number(official_url):
+    """A busy server holds more than 1024 descriptors, past what select() can watch: the
+    checkout's check (assistant/db.py _check_alive) still hands the connection out."""
+    from sqlalchemy import text
+
+    from assistant.db import Database
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 2048:  # room for them, as a server would have
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(2048, hard), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    database = Database(official_url, pool_size=1)
+    try:
+        for _ in range(3):  # the first opens the connection, the next check it
+            async with database.reading() as conn:
+                assert await conn.scalar(text("SELECT 1")) == 1
+                socket = (await conn.get_raw_connection()).driver_connection.pgconn.socket
+        assert socket > 1024
+    finally:
+        await database.close()
+        for fd in held:
+            os.close(fd)
 
 
 def test_the_order_a_film_list_really_gets():

@@ -16,6 +16,7 @@ from assistant.db import prepared
 from assistant.errors import CustomerNotFound
 from assistant.models import Money, Record
 from assistant.rentals import FEE_RULE, fee_columns, rental_line
+from assistant.stats import ALL_TIME, Period, within
 
 
 class Payment(Record):
@@ -29,32 +30,36 @@ class Payment(Record):
 
 class PaymentHistory(Record):
     customer_id: int
-    count: int  # every payment, not the page
+    period: str  # in words: "all time", "2022", "May 2022"
+    count: int  # every payment of the period, not the page
     total: Money
     payments: list[Payment]  # one page, newest first
 
 
 async def payment_history(
-    conn: AsyncConnection, customer_id: int, skip: int = 0, limit: int = 10
+    conn: AsyncConnection, customer_id: int, skip: int = 0, limit: int = 10,
+    period: Period = ALL_TIME,
 ) -> PaymentHistory:
-    """A page of the customer's payments, with their count and sum, in one statement; an
-    unknown customer is an error."""
-    rows = (await conn.execute(prepared("""
+    """A page of the customer's payments within the period, with their count and sum, in one
+    statement; an unknown customer is an error."""
+    dated, dates = within(period, "payment_date")
+    rows = (await conn.execute(prepared(f"""
         SELECT c.customer_id IS NOT NULL AS known, totals.count, totals.total, page.*
         FROM (SELECT 1) AS one LEFT JOIN customer c ON c.customer_id = :customer
         CROSS JOIN LATERAL (
             SELECT count(*) AS count, coalesce(sum(amount), 0) AS total FROM payment
-            WHERE customer_id = :customer) AS totals
+            WHERE customer_id = :customer AND {dated}) AS totals
         LEFT JOIN LATERAL (
             SELECT payment_id, staff_id, rental_id, amount, payment_date FROM payment
-            WHERE customer_id = :customer ORDER BY payment_date DESC, payment_id DESC
-            OFFSET :skip LIMIT :limit) AS page ON true
+            WHERE customer_id = :customer AND {dated}
+            ORDER BY payment_date DESC, payment_id DESC OFFSET :skip LIMIT :limit) AS page ON true
         ORDER BY page.payment_date DESC, page.payment_id DESC
-    """), {"customer": customer_id, "skip": skip, "limit": limit})).mappings().all()
+    """), {"customer": customer_id, "skip": skip, "limit": limit, **dates})).mappings().all()
     if not rows[0]["known"]:
         raise CustomerNotFound(customer_id)
     return PaymentHistory(
-        customer_id=customer_id, count=rows[0]["count"], total=Decimal(rows[0]["total"]),
+        customer_id=customer_id, period=period.words, count=rows[0]["count"],
+        total=Decimal(rows[0]["total"]),
         payments=[Payment.model_validate({**row, "customer_id": customer_id})
                   for row in rows if row["payment_id"] is not None],
     )

@@ -3,10 +3,12 @@
 from typing import Annotated
 
 from semantic_kernel.functions import kernel_function
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from assistant import customers, payments, rentals
+from assistant import customers, payments, rentals, stats
 from assistant.db import Database
+from assistant.errors import StoreError
 from assistant.models import Money
 from assistant.rentals import RentalFilter
 from assistant.totals import Count
@@ -20,6 +22,7 @@ from plugins.results import (
     StoreResult,
     rows,
 )
+from plugins.stats import Period
 
 
 class CustomerBalance(StoreResult):
@@ -35,9 +38,11 @@ class CustomerBalance(StoreResult):
 
 
 class CustomerPayments(StoreResult):
-    """A customer's payments: how many and how much in all, and one page, newest first."""
+    """A customer's payments in a period (all time unless one was asked): how many and how
+    much, and one page, newest first."""
 
     customer: CustomerBrief
+    period: str
     payments_count: int
     total_paid: Money
     page: int
@@ -107,12 +112,14 @@ class CustomersPlugin:
 
     @kernel_function(
         name="customer_payments",
-        description="What a customer has paid the store: the total of their payments, how "
-        "many there are, and the latest ones (amount, date, rental), newest first; paged.",
+        description="What a customer has paid the store, over all time or in a period ('in "
+        "2022', 'last month'): the total of their payments, how many there are, and the latest "
+        "ones (amount, date, rental), newest first; paged.",
     )
     async def customer_payments(
         self,
         customer_id: CustomerId,
+        period: Period = "",
         page: Annotated[int, "Page number, 1 for the first"] = 1,
     ) -> CustomerPayments | Failure:
         size, page = 10, max(1, page)
@@ -120,8 +127,13 @@ class CustomersPlugin:
             customer = await customer_by_id(conn, customer_id)
             if isinstance(customer, Failure):
                 return customer
-            history = await payments.payment_history(conn, customer_id, (page - 1) * size, size)
-        return CustomerPayments(customer=customer,
+            try:
+                when = stats.period_of(period, await conn.scalar(text("SELECT current_date")))
+            except StoreError as error:
+                return Failure(error=str(error))
+            history = await payments.payment_history(
+                conn, customer_id, (page - 1) * size, size, when)
+        return CustomerPayments(customer=customer, period=history.period,
                                 payments_count=history.count, total_paid=history.total,
                                 page=page, payments=history.payments)
 

@@ -316,6 +316,12 @@ PHRASINGS = [
     ("find customer mary.smith@sakilacustomer.org", "Customers-find_customer",
      {"query": "mary.smith@sakilacustomer.org"}),
     ("who is customer 148?", "Customers-find_customer", {"query": "148"}),
+    # a period the clerk names is the period of the figure, never dropped
+    ("how much did customer 148 pay in May 2022?", "Customers-customer_payments",
+     {"period": "may 2022"}),
+    ("what has customer 148 paid us in 2022", "Customers-customer_payments", {"period": "2022"}),
+    ("customer 148's payments last month", "Customers-customer_payments",
+     {"period": "last month"}),
     ("look up willie", "Customers-find_customer", {"query": "willie"}),
     ("what's overdue?", "Rentals-overdue_rentals", {}),
     ("which rentals are late", "Rentals-overdue_rentals", {}),
@@ -1055,6 +1061,10 @@ def test_the_figure_asked_comes_first():
     assert render.answer("Customers-customer_payments", {}, payments,
                          ("asks:count", "count", "payment")).startswith(
         "Payments count for LORI WOOD: **31**.")
+    in_may = {**payments, "period": "May 2022", "payments_count": 5, "total_paid": "20.95"}
+    assert render.answer("Customers-customer_payments", {}, in_may,
+                         ("asks:amount", "paid", "total")).startswith(
+        "Total paid for LORI WOOD, May 2022: **$20.95**")
     series = {"title": "Revenue per month", "period": "July 2022", "unit": "$", "kind": "line",
               "rows": [{"label": "2022-07", "value": 9712.65}], "total": "9712.65"}
     assert render.answer("Stats-revenue", {}, series) == "Revenue, July 2022: **$9,712.65**."

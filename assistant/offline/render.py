@@ -268,6 +268,8 @@ def _headline(data: dict, focus: tuple[str, ...], subject: str = "") -> str:
     if not said:
         return ""
     of = f" for {subject}" if subject else ""
+    if data.get("period") not in (None, "all time"):  # a period asked: the figure is its own
+        of += f", {data['period']}"
     lines = []
     latest = _latest(data, said, of)
     if latest:

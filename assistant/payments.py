@@ -16,7 +16,7 @@ from assistant.db import prepared
 from assistant.errors import CustomerNotFound
 from assistant.models import Money, Record
 from assistant.rentals import FEE_RULE, fee_columns, rental_line
-from assistant.stats import ALL_TIME, Period, within
+from assistant.stats import ALL_TIME, Period, in_period
 
 
 class Payment(Record):
@@ -42,7 +42,7 @@ async def payment_history(
 ) -> PaymentHistory:
     """A page of the customer's payments within the period, with their count and sum, in one
     statement; an unknown customer is an error."""
-    dated, dates = within(period, "payment_date")
+    dated, dates = in_period(period, "payment_date")
     rows = (await conn.execute(prepared(f"""
         SELECT c.customer_id IS NOT NULL AS known, totals.count, totals.total, page.*
         FROM (SELECT 1) AS one LEFT JOIN customer c ON c.customer_id = :customer

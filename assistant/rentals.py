@@ -5,7 +5,7 @@ rental_one_open_per_copy); this module maps its verdict to the store's answer.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import RowMapping, text
@@ -115,12 +115,15 @@ async def active_rentals(
 
 @dataclass(frozen=True)
 class RentalFilter:
-    """Which rentals a list shows: one customer's, one store's, only those out or overdue."""
+    """Which rentals a list shows: one customer's, one store's, only those out or overdue,
+    only those rented from `since` and before `until`."""
 
     customer_id: int | None = None
     store_id: int | None = None
     open_only: bool = False
     overdue_only: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
 
     def where(self) -> tuple[str, dict]:
         clauses, params = ["true"], {}
@@ -134,6 +137,11 @@ class RentalFilter:
             clauses.append("r.return_date IS NULL")
         if self.overdue_only:
             clauses.append(OVERDUE)
+        for bound, clause in ((self.since, "r.rental_date >= :since"),
+                              (self.until, "r.rental_date < :until")):
+            if bound is not None:
+                clauses.append(clause)
+                params[clause.rsplit(":", 1)[1]] = bound
         return " AND ".join(clauses), params
 
     def tables(self) -> str:

@@ -97,7 +97,7 @@ def period_of(words: str | None, today: date) -> Period:
                      "'last 30 days', 'May 2022' or '2022'.")
 
 
-def within(period: Period, column: str) -> tuple[str, dict]:
+def in_period(period: Period, column: str) -> tuple[str, dict]:
     """SQL keeping `column` within the period, and its parameters."""
     clauses, params = [], {}
     if period.start:
@@ -225,7 +225,7 @@ async def ranking(conn: AsyncConnection, what: str, by: str, period: Period,
         figures = await _precomputed_ranking(conn, what, by, period, store_id, limit)
     else:
         label, key, joins, _ = RANKED[what]
-        where, params = within(period, "r.rental_date")
+        where, params = in_period(period, "r.rental_date")
         if store_id:
             where += " AND i.store_id = :store"
             params["store"] = store_id
@@ -273,7 +273,7 @@ async def _precomputed_ranking(conn: AsyncConnection, what: str, by: str, period
     totals, matching, within, params = (
         "rental_totals", "t.kind = :kind AND t.store_id = :store_or_all", "", {})
     if calendar := _calendar(period):  # the period's totals, and its rentals since the mark
-        where, params = within(period, "r.rental_date")
+        where, params = in_period(period, "r.rental_date")
         totals, within, params["period"] = "rental_period_totals", f" AND {where}", calendar
         matching += " AND t.period = :period"
     fresh = f"""
@@ -322,7 +322,7 @@ GROUPS = {  # revenue per: the label of each group, from a time ({at}) and a sto
 
 async def revenue(conn: AsyncConnection, per: str, period: Period,
                   store_id: int | None = None) -> Series:
-    where, params = within(period, "p.payment_date")
+    where, params = in_period(period, "p.payment_date")
     joins = "JOIN staff st ON st.staff_id = p.staff_id"
     if per == "category":
         joins += (" JOIN rental r ON r.rental_id = p.rental_id JOIN inventory i USING "
@@ -338,7 +338,7 @@ async def revenue(conn: AsyncConnection, per: str, period: Period,
         # plus the payments since the views' mark.
         days = "payment_category_days" if per == "category" else "payment_days"
         to_label = "JOIN category cat USING (category_id)" if per == "category" else ""
-        day_where, _ = within(period, "d.day")
+        day_where, _ = in_period(period, "d.day")
         if store_id:
             day_where += " AND d.store_id = :store"
         payments = f"""

@@ -52,6 +52,14 @@ class CustomerPayments(StoreResult):
 CustomerId = Annotated[int, "The customer's id (use find_customer first)"]
 
 
+async def period_asked(conn: AsyncConnection, words: str) -> stats.Period | Failure:
+    """The period the words name, as of the database's today."""
+    try:
+        return stats.period_of(words, await conn.scalar(text("SELECT current_date")))
+    except StoreError as error:
+        return Failure(error=str(error))
+
+
 async def customer_by_id(conn: AsyncConnection, customer_id: int) -> CustomerBrief | Failure:
     """The customer, or the error the model passes on (never a guess)."""
     found = await customers.find_customers(conn, str(customer_id), limit=1)
@@ -91,24 +99,30 @@ class CustomersPlugin:
 
     @kernel_function(
         name="customer_rentals",
-        description="A customer's rentals, newest first: what they are renting now "
-        "(open_only=true) or their history.",
+        description="A customer's rentals, newest first, with how many there are: what they "
+        "are renting now (open_only=true) or their history, over all time or in a period "
+        "('in 2022', 'last month').",
     )
     async def customer_rentals(
         self,
         customer_id: CustomerId,
         open_only: Annotated[bool, "Only rentals not yet returned"] = False,
+        period: Period = "",
         limit: Annotated[int, "How many rentals to return (1 to 25)"] = 10,
     ) -> CustomerRentals | Failure:
         async with self.database.reading() as conn:
             customer = await customer_by_id(conn, customer_id)
             if isinstance(customer, Failure):
                 return customer
-            lines = await rentals.rental_lines(
-                conn, RentalFilter(customer_id, open_only=open_only), limit=rows(limit)
-            )
-        return CustomerRentals(customer=customer, open_only=open_only,
-                               rentals=[RentalBrief.of(line) for line in lines])
+            when = await period_asked(conn, period)
+            if isinstance(when, Failure):
+                return when
+            chosen = RentalFilter(customer_id, open_only=open_only, since=when.start,
+                                  until=when.end)
+            lines = await rentals.rental_lines(conn, chosen, limit=rows(limit))
+            total = await rentals.count_rentals(conn, chosen)
+        return CustomerRentals(customer=customer, open_only=open_only, period=when.words,
+                               total=total.n, rentals=[RentalBrief.of(line) for line in lines])
 
     @kernel_function(
         name="customer_payments",
@@ -127,10 +141,9 @@ class CustomersPlugin:
             customer = await customer_by_id(conn, customer_id)
             if isinstance(customer, Failure):
                 return customer
-            try:
-                when = stats.period_of(period, await conn.scalar(text("SELECT current_date")))
-            except StoreError as error:
-                return Failure(error=str(error))
+            when = await period_asked(conn, period)
+            if isinstance(when, Failure):
+                return when
             history = await payments.payment_history(
                 conn, customer_id, (page - 1) * size, size, when)
         return CustomerPayments(customer=customer, period=history.period,

@@ -220,8 +220,13 @@ class CustomerFound(StoreResult):
 
 
 class CustomerRentals(StoreResult):
+    """A customer's rentals of a period (all time unless one was asked): how many, and the
+    latest of them."""
+
     customer: CustomerBrief
     open_only: bool
+    period: str
+    total: int  # every rental matching, not the page
     rentals: list[RentalBrief]
 
 

@@ -237,7 +237,8 @@ def _rental(**changes) -> RentalBrief:
 
 def test_a_step_reads_any_result_shape():
     customer = CustomerBrief(customer_id=5, name="ELIZABETH BROWN", store_id=1, active=True)
-    rentals = CustomerRentals(customer=customer, open_only=True, rentals=[_rental()])
+    rentals = CustomerRentals(customer=customer, open_only=True, period="all time", total=1,
+                              rentals=[_rental()])
     assert step_name("customer_rentals", {"customer_id": 5, "open_only": True}, rentals) == \
         "Listed a customer's rentals: ELIZABETH BROWN (customer 5), open only"
     read = reading(rentals)

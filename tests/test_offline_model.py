@@ -322,6 +322,9 @@ PHRASINGS = [
     ("what has customer 148 paid us in 2022", "Customers-customer_payments", {"period": "2022"}),
     ("customer 148's payments last month", "Customers-customer_payments",
      {"period": "last month"}),
+    ("how many rentals did customer 148 make in 2022?", "Customers-customer_rentals",
+     {"period": "2022"}),
+    ("customer 148 rentals in May 2022", "Customers-customer_rentals", {"period": "may 2022"}),
     ("look up willie", "Customers-find_customer", {"query": "willie"}),
     ("what's overdue?", "Rentals-overdue_rentals", {}),
     ("which rentals are late", "Rentals-overdue_rentals", {}),
@@ -503,6 +506,18 @@ async def test_rentals_of_a_customer_by_id(store):
     assert turn.names == ["Customers-customer_rentals"]
     assert [int(line.split()[2].rstrip(":")) for line in turn.text.splitlines()
             if line.startswith("- Rental")] == ids
+    every = store.sql("SELECT count(*) FROM rental WHERE customer_id = 148")[0][0]
+    assert f"has **{every}** rentals (the latest 10 here)" in turn.text  # all, not the page
+
+
+async def test_how_many_rentals_a_customer_made_in_a_period(official):
+    """The count is the period's, said with it (official Pagila's rentals: Feb-Aug 2022)."""
+    in_may = official.sql("""SELECT count(*) FROM rental WHERE customer_id = 148
+                             AND rental_date >= '2022-05-01' AND rental_date < '2022-06-01'""")
+    (turn,) = await ask(official, "how many rentals did customer 148 make in May 2022?")
+    assert turn.names == ["Customers-customer_rentals"]
+    assert f"has **{in_may[0][0]}** rental{'s' if in_may[0][0] != 1 else ''} in May 2022" \
+        in turn.text
 
 
 async def test_customer_by_email(store):

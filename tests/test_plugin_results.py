@@ -45,7 +45,7 @@ async def test_every_shape_keeps_its_keys(plugins, sql):
         (customers.find_customer("MARY SMITH"), {"customer"}),
         (customers.find_customer("willie"), AMBIGUOUS),
         (customers.find_customer("zzqqxx"), {"error"}),
-        (customers.customer_rentals(1), {"customer", "open_only", "rentals"}),
+        (customers.customer_rentals(1), {"customer", "open_only", "period", "total", "rentals"}),
         (customers.customer_rentals(99999), {"error"}),
         (rentals.active_rentals(store_id=2, limit=2), {"total", "store_id", "rentals"}),
         (rentals.overdue_rentals(limit=2), {"total", "rentals"}),  # no store: none given

@@ -147,21 +147,27 @@ def customer_rentals(result: dict, overdue_only: bool) -> str:
         lines = bullets([rental_line(r, False) for r in rentals])
         noun = "rental" if len(rentals) == 1 else "rentals"
         return f"{who} has {len(rentals)} overdue {noun}:\n{lines}"
+    total = result.get("total", len(rentals))  # every match, not the page
+    period = _in(result.get("period") or "all time")
+    listed = bullets([rental_line(r, False) for r in rentals])
+    shown = f" (the latest {len(rentals)} here)" if len(rentals) < total else ""
+    noun = "rental" if total == 1 else "rentals"
     if result.get("open_only"):
-        if not rentals:
-            return f"{who} has nothing rented out right now."
-        count = f"{len(rentals)} rental{'s' if len(rentals) != 1 else ''}"
-        return f"{who} has {count} out:\n{bullets([rental_line(r, False) for r in rentals])}"
-    if not rentals:
-        return f"{who} has no rentals on record."
-    return (f"The latest {len(rentals)} rentals of {who}, newest first:\n"
-            f"{bullets([rental_line(r, False) for r in rentals])}")
+        rented = f", rented{period}" if period else ""
+        if not total:
+            return f"{who} has nothing out right now{rented}."
+        return f"{who} has {total} {noun} out{rented}{shown}, newest first:\n{listed}"
+    if not total:
+        return f"{who} has no rentals on record{period}."
+    return f"{who} has **{total}** {noun}{period}{shown}, newest first:\n{listed}"
 
 
-
-
-
-
+def _in(period: str) -> str:
+    """A period after a verb: " in 2022", " last month"; "" for all time."""
+    if period == "all time":
+        return ""
+    bare = period.startswith(("this ", "last ", "past ", "previous ", "today", "yesterday"))
+    return f" {period}" if bare else f" in {period}"
 
 
 def rental(r: dict) -> str:

@@ -614,12 +614,19 @@ def fits(tools: list[Tool], values: list[Value], cues: Cues,
               for c in cues}
     ranked = [(_fit(tool, values, cues, spread, known), position)
               for position, tool in enumerate(reads)]
-    # A tie: the lookup of the thing said ("customer 500": who that is), then the simplest;
-    # but a figure asked ("how much has she given us?") is never what a lookup answers.
+    # A tie: the lookup of the thing said ("customer 500": who that is), then the function
+    # the request is about (its required parameters said: "rentals of customer 148" is that
+    # customer's rentals), then the simplest; but a figure asked ("how much has she given
+    # us?") is never what a lookup answers.
     figure = ASKS_AMOUNT in cues or ASKS_COUNT in cues
     ranked.sort(key=lambda cp: (-cp[0].score, bool(cp[0].tool.noun) == figure,
-                                len(cp[0].tool.params), cp[1]))
+                                -_required_said(cp[0]), len(cp[0].tool.params), cp[1]))
     return [choice for choice, _ in ranked]
+
+
+def _required_said(choice: Choice) -> int:
+    said = set(choice.args) | {choice.customer}
+    return sum(1 for p in choice.tool.required if p.name in said)
 
 
 def choose(tools: list[Tool], values: list[Value], cues: Cues) -> Choice | None:

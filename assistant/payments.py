@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from assistant.db import prepared
 from assistant.errors import CustomerNotFound
 from assistant.models import Money, Record
+from assistant.periods import ALL_TIME, Period, in_period
 from assistant.rentals import FEE_RULE, fee_columns, rental_line
-from assistant.stats import ALL_TIME, Period, in_period
 
 
 class Payment(Record):

@@ -5,7 +5,7 @@ rental_one_open_per_copy); this module maps its verdict to the store's answer.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import RowMapping, text
@@ -16,6 +16,7 @@ from assistant import customers, films
 from assistant.db import prepared
 from assistant.errors import RentalAlreadyReturned, RentalNotFound, RentalRefused, StoreError
 from assistant.models import Rental, RentalLine, RentalPlan, ReturnPlan, ReturnReceipt
+from assistant.periods import ALL_TIME, Period, in_period
 from assistant.totals import Count, count_sql
 
 ONE_OPEN_RENTAL_PER_COPY = "rental_one_open_per_copy"
@@ -116,14 +117,13 @@ async def active_rentals(
 @dataclass(frozen=True)
 class RentalFilter:
     """Which rentals a list shows: one customer's, one store's, only those out or overdue,
-    only those rented from `since` and before `until`."""
+    only those rented in a period."""
 
     customer_id: int | None = None
     store_id: int | None = None
     open_only: bool = False
     overdue_only: bool = False
-    since: datetime | None = None
-    until: datetime | None = None
+    period: Period = ALL_TIME
 
     def where(self) -> tuple[str, dict]:
         clauses, params = ["true"], {}
@@ -137,11 +137,10 @@ class RentalFilter:
             clauses.append("r.return_date IS NULL")
         if self.overdue_only:
             clauses.append(OVERDUE)
-        for bound, clause in ((self.since, "r.rental_date >= :since"),
-                              (self.until, "r.rental_date < :until")):
-            if bound is not None:
-                clauses.append(clause)
-                params[clause.rsplit(":", 1)[1]] = bound
+        if self.period != ALL_TIME:
+            dated, dates = in_period(self.period, "r.rental_date")
+            clauses.append(dated)
+            params.update(dates)
         return " AND ".join(clauses), params
 
     def tables(self) -> str:

@@ -3,12 +3,10 @@
 from typing import Annotated
 
 from semantic_kernel.functions import kernel_function
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from assistant import customers, payments, rentals, stats
+from assistant import customers, payments, rentals
 from assistant.db import Database
-from assistant.errors import StoreError
 from assistant.models import Money
 from assistant.rentals import RentalFilter
 from assistant.totals import Count
@@ -22,7 +20,7 @@ from plugins.results import (
     StoreResult,
     rows,
 )
-from plugins.stats import Period
+from plugins.stats import Period, period_asked
 
 
 class CustomerBalance(StoreResult):
@@ -50,14 +48,6 @@ class CustomerPayments(StoreResult):
 
 
 CustomerId = Annotated[int, "The customer's id (use find_customer first)"]
-
-
-async def period_asked(conn: AsyncConnection, words: str) -> stats.Period | Failure:
-    """The period the words name, as of the database's today."""
-    try:
-        return stats.period_of(words, await conn.scalar(text("SELECT current_date")))
-    except StoreError as error:
-        return Failure(error=str(error))
 
 
 async def customer_by_id(conn: AsyncConnection, customer_id: int) -> CustomerBrief | Failure:
@@ -117,8 +107,7 @@ class CustomersPlugin:
             when = await period_asked(conn, period)
             if isinstance(when, Failure):
                 return when
-            chosen = RentalFilter(customer_id, open_only=open_only, since=when.start,
-                                  until=when.end)
+            chosen = RentalFilter(customer_id, open_only=open_only, period=when)
             lines = await rentals.rental_lines(conn, chosen, limit=rows(limit))
             total = await rentals.count_rentals(conn, chosen)
         return CustomerRentals(customer=customer, open_only=open_only, period=when.words,

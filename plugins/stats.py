@@ -5,8 +5,9 @@ from typing import Annotated
 
 from semantic_kernel.functions import kernel_function
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from assistant import stats
+from assistant import periods, stats
 from assistant.db import Database
 from assistant.errors import StoreError
 from plugins.results import Chart, Failure, StoreCountsResult, StoreCountsRow, rows
@@ -17,6 +18,14 @@ Per = StrEnum("Per", {name: name for name in stats.GROUPS})
 Period = Annotated[str, "A period in words: 'this month', 'last 30 days', 'May 2022', "
                         "'2022', 'yesterday'; empty or 'all time' for all of history"]
 StoreId = Annotated[int | None, "Only this store (store id)"]
+
+
+async def period_asked(conn: AsyncConnection, words: str) -> periods.Period | Failure:
+    """The period the words name, as of the database's today."""
+    try:
+        return periods.period_of(words, await conn.scalar(text("SELECT current_date")))
+    except StoreError as error:
+        return Failure(error=str(error))
 
 
 class StatsPlugin:
@@ -70,9 +79,11 @@ class StatsPlugin:
 
     async def _chart(self, figures, period: str) -> Chart | Failure:
         async with self.database.reading() as conn:
-            today = await conn.scalar(text("SELECT current_date"))
+            when = await period_asked(conn, period)
+            if isinstance(when, Failure):
+                return when
             try:
-                series = await figures(conn, stats.period_of(period, today))
+                series = await figures(conn, when)
             except StoreError as error:
                 return Failure(error=str(error))
         return Chart.model_validate(series.model_dump())

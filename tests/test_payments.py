@@ -4,7 +4,7 @@ the service against SQL written here, and the kernel function the chat calls."""
 import json
 from datetime import date
 
-from assistant import payments, stats
+from assistant import payments, periods
 from plugins import CustomersPlugin
 
 
@@ -29,7 +29,7 @@ async def test_the_history_of_a_period_counts_and_sums_only_its_payments(databas
         WHERE payment_date >= '2022-05-01' AND payment_date < '2022-06-01'
         GROUP BY customer_id ORDER BY count(*) DESC, customer_id LIMIT 1""")[0]
     everything = sql("SELECT count(*) FROM payment WHERE customer_id = :c", c=customer_id)[0][0]
-    may = stats.period_of("May 2022", date(2026, 12, 1))
+    may = periods.period_of("May 2022", date(2026, 12, 1))
     async with database.reading() as conn:
         history = await payments.payment_history(conn, customer_id, limit=50, period=may)
     assert (history.period, history.count, history.total) == ("May 2022", count, total)

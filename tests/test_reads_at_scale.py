@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from assistant import customers, films, payments, rentals, stats, steps, totals
+from assistant import customers, films, payments, periods, rentals, stats, steps, totals
 from assistant.db import Database
 from assistant.films import FilmFilter
 from assistant.offline import render
@@ -172,7 +172,7 @@ RANKING_SQL = {  # the ranking over all history as it was computed before migrat
 
 
 async def plain_ranking(conn, what: str, by: str, store_id: int | None,
-                        period: stats.Period) -> list[tuple]:
+                        period: periods.Period) -> list[tuple]:
     label, key, joins, _ = stats.RANKED[what]
     paid = "LEFT JOIN payment p ON p.rental_id = r.rental_id" if by == "revenue" else ""
     store = "i.store_id = :store" if store_id else "true"
@@ -202,16 +202,16 @@ async def plain_revenue(conn, per: str, store_id: int | None) -> list[tuple]:
 
 
 async def same_as_plain_sql(conn) -> None:
-    every_time = stats.period_of("", None)
+    every_time = periods.period_of("", None)
     # All history, and calendar months and years (rental_period_totals): those of the data, and
     # this month and year, where add_rentals puts its rentals.
     today = datetime.now(UTC).date()
-    periods = [every_time] + [stats.period_of(words, today) for words in (
+    asked = [every_time] + [periods.period_of(words, today) for words in (
         "2022", "May 2022", "this month", "this year")]
     for what in stats.RANKED:
         for by in stats.MEASURES:
             for store_id in (None, 2):
-                for period in periods:
+                for period in asked:
                     ranked = await stats.ranking(conn, what, by, period, store_id)
                     assert [(f.label, f.value) for f in ranked.rows] == await plain_ranking(
                         conn, what, by, store_id, period), (what, by, store_id, period)

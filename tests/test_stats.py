@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from assistant import stats
+from assistant import periods, stats
 from assistant.errors import StoreError
 from plugins import StatsPlugin
 
@@ -33,7 +33,7 @@ TODAY = date(2026, 12, 1)  # a Tuesday
     ("2022-07-05", date(2022, 7, 5), date(2022, 7, 6), "July 5, 2022"),
 ])
 def test_periods_in_words(words, start, end, named):
-    period = stats.period_of(words, TODAY)
+    period = periods.period_of(words, TODAY)
     assert (period.start and period.start.date(), period.end and period.end.date()) == (
         start, end)
     assert period.words == named
@@ -41,9 +41,9 @@ def test_periods_in_words(words, start, end, named):
 
 def test_words_that_are_no_period_are_refused_plainly():
     with pytest.raises(StoreError, match="is not a period I know"):
-        stats.period_of("around the holidays", TODAY)
+        periods.period_of("around the holidays", TODAY)
     with pytest.raises(StoreError, match="is not a day of the calendar"):
-        stats.period_of("february 30th 2022", TODAY)
+        periods.period_of("february 30th 2022", TODAY)
 
 
 async def test_counts_per_store(database, sql):
@@ -64,7 +64,7 @@ async def test_counts_per_store(database, sql):
 
 
 async def test_a_ranking_by_rentals_and_by_revenue_in_a_month(database, sql):
-    may = stats.period_of("May 2022", TODAY)
+    may = periods.period_of("May 2022", TODAY)
     async with database.reading() as conn:
         by_rentals = await stats.ranking(conn, "categories", "rentals", may, limit=3)
         by_revenue = await stats.ranking(conn, "customers", "revenue", may, store_id=2, limit=3)
@@ -83,7 +83,7 @@ async def test_a_ranking_by_rentals_and_by_revenue_in_a_month(database, sql):
 
 
 async def test_revenue_per_month_and_per_store_add_up_to_the_payments(database, sql):
-    year = stats.period_of("2022", TODAY)
+    year = periods.period_of("2022", TODAY)
     async with database.reading() as conn:
         per_month = await stats.revenue(conn, "month", year)
         per_store = await stats.revenue(conn, "store", year)
@@ -97,7 +97,7 @@ async def test_revenue_per_month_and_per_store_add_up_to_the_payments(database, 
 
 async def test_a_period_without_data_says_so_and_names_the_latest_month(database, sql):
     async with database.reading() as conn:
-        empty = await stats.revenue(conn, "day", stats.period_of("May 2001", TODAY))
+        empty = await stats.revenue(conn, "day", periods.period_of("May 2001", TODAY))
     latest = sql("SELECT to_char(max(payment_date), 'FMMonth YYYY') FROM payment")[0][0]
     assert empty.rows == [] and empty.total == Decimal(0)
     assert empty.note == f"No data for May 2001. The latest month with data is {latest}."

@@ -179,12 +179,17 @@ async def front_desk(official_url):
 
 
 def film_on_the_shelf(sql, store_id: int):
-    """A film with a copy on the shelf at `store_id`: (film_id, title)."""
+    """A film with a copy on the shelf at `store_id`: (film_id, title). Its title names it
+    alone: two words, and no film is called by them the other way round (TEEN APOLLO and
+    APOLLO TEEN are both films, and the chat rightly asks which)."""
     return sql("""
         SELECT f.film_id, f.title FROM film f JOIN inventory i USING (film_id)
         WHERE i.store_id = :store AND NOT EXISTS (SELECT 1 FROM rental r
               WHERE r.inventory_id = i.inventory_id AND r.return_date IS NULL)
-          AND f.title NOT LIKE '% % %' ORDER BY random() LIMIT 1
+          AND f.title NOT LIKE '% % %'
+          AND NOT EXISTS (SELECT 1 FROM film g WHERE g.title =
+                          split_part(f.title, ' ', 2) || ' ' || split_part(f.title, ' ', 1))
+        ORDER BY random() LIMIT 1
     """, store=store_id)[0]
 
 

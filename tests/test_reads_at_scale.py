@@ -517,6 +517,24 @@ async def test_kept_counts_of_a_bulk_load(new_database):
         await database.close()
 
 
+async def test_film_rows_are_the_films_asked_for_in_their_order_with_every_column(conn, sql):
+    """film_rows (migration 0014) is how every film is read: the ids' films, in their order,
+    an unknown id left out, each with the columns of the plain SQL it replaced."""
+    rows = (await conn.execute(text(
+        "SELECT * FROM film_rows(ARRAY[3, 999999, 1, 2])"))).mappings().all()
+    assert [(r["film_id"], r["position"]) for r in rows] == [(3, 1), (1, 3), (2, 4)]
+    plain = sql("""
+        SELECT f.film_id, f.title, f.description, f.release_year, f.rental_duration,
+               f.rental_rate, f.length, f.rating::text AS rating, f.streaming_available,
+               f.last_update, c.name AS category, trim(l.name) AS language,
+               f.replacement_cost, f.special_features
+        FROM film f JOIN language l USING (language_id)
+        JOIN film_category fc USING (film_id) JOIN category c USING (category_id)
+        WHERE f.film_id = 3""")[0]
+    assert {k: v for k, v in rows[0].items() if k != "position"} == dict(plain._mapping)
+    assert str(rows[0]["rental_rate"]) == str(plain.rental_rate)  # its scale kept: "2.99"
+
+
 async def test_two_categories_cannot_share_a_name_whatever_the_case(writing):
     from sqlalchemy.exc import IntegrityError
 

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-# The same columns, in the same order, as assistant.films._FILM_COLUMNS.
+# The same columns, in the same order, as film_rows() (migration 0014) returns.
 FILM_COLUMNS = """
     f.film_id, f.title, f.description, f.release_year, f.rental_duration, f.rental_rate,
     f.length, f.rating::text AS rating, f.streaming_available, f.last_update,

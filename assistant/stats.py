@@ -7,6 +7,7 @@ payments; a ranking by revenue sums the payments of the rentals it ranks.
 """
 
 import calendar
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
@@ -114,7 +115,7 @@ class Series(Record):
     unit: str  # "rentals" or "$"
     kind: str  # "bar" or "line"
     rows: list[Figure]
-    total: Money | None = None
+    total: int | Money | None = None  # a count of rentals, or money
     note: str | None = None  # a period with no data: the latest one that has some
 
 
@@ -230,7 +231,7 @@ async def _precomputed_ranking(conn: AsyncConnection, what: str, by: str, period
     return [Figure.model_validate(row) for row in rows]
 
 
-GROUPS = {  # revenue per: the label of each group, from a time ({at}) and a store ({store})
+GROUPS = {  # a series per: the label of each group, from a time ({at}) and a store ({store})
     "day": "to_char(date_trunc('day', {at}), 'YYYY-MM-DD')",
     "week": "to_char(date_trunc('week', {at}), 'IYYY-\"W\"IW')",
     "month": "to_char(date_trunc('month', {at}), 'YYYY-MM')",
@@ -239,36 +240,77 @@ GROUPS = {  # revenue per: the label of each group, from a time ({at}) and a sto
 }
 
 
+@dataclass(frozen=True)
+class _Summed:
+    """What a series per day, week, month, store or category adds up, and where from."""
+
+    title: str
+    unit: str
+    rows: str  # FROM what: one row per payment or rental
+    at: str  # its time
+    store: str  # its store
+    value: str
+    to_film: str  # the joins from a row to its film's inventory row `i`
+    fresh: str  # a row past the views' mark (assistant.totals)
+    days: str  # the precomputed figure per UTC day and store, and per category too
+    category_days: str
+    day_value: str
+
+
+# Revenue: payments, at the store of the clerk who took them. Rentals: at the copy's store.
+REVENUE = _Summed("Revenue", "$", "payment p JOIN staff st ON st.staff_id = p.staff_id",
+                  "p.payment_date", "st.store_id", "p.amount",
+                  "JOIN rental r ON r.rental_id = p.rental_id JOIN inventory i USING "
+                  "(inventory_id)", FRESH_PAYMENT, "payment_days", "payment_category_days",
+                  "amount")
+RENTALS = _Summed("Rentals", "rentals", "rental r JOIN inventory i USING (inventory_id)",
+                  "r.rental_date", "i.store_id", "1", "", FRESH_RENTAL, "rental_days",
+                  "rental_category_days", "rentals")
+
+
 async def revenue(conn: AsyncConnection, per: str, period: Period,
                   store_id: int | None = None) -> Series:
-    where, params = in_period(period, "p.payment_date")
-    joins = "JOIN staff st ON st.staff_id = p.staff_id"
+    """Money taken per day, week, month, store or category over the period, and its total."""
+    return await _summed(conn, REVENUE, per, period, store_id)
+
+
+async def rental_counts(conn: AsyncConnection, per: str, period: Period,
+                        store_id: int | None = None) -> Series:
+    """Rentals made per day, week, month, store or category over the period, and their
+    total."""
+    return await _summed(conn, RENTALS, per, period, store_id)
+
+
+async def _summed(conn: AsyncConnection, summed: _Summed, per: str, period: Period,
+                  store_id: int | None) -> Series:
+    where, params = in_period(period, summed.at)
+    joins = ""
     if per == "category":
-        joins += (" JOIN rental r ON r.rental_id = p.rental_id JOIN inventory i USING "
-                  "(inventory_id) JOIN film_category fc USING (film_id) "
-                  "JOIN category cat USING (category_id)")
+        joins = f"{summed.to_film} JOIN film_category fc USING (film_id) " \
+                "JOIN category cat USING (category_id)"
     if store_id:
-        where += " AND st.store_id = :store"
+        where += f" AND {summed.store} = :store"
         params["store"] = store_id
-    group = GROUPS[per].format(at="p.payment_date", store="st.store_id")
-    payments = f"SELECT {group} AS label, p.amount AS value FROM payment p {joins} WHERE {where}"
+    group = GROUPS[per].format(at=summed.at, store=summed.store)
+    each = f"""SELECT {group} AS label, {summed.value} AS value
+               FROM {summed.rows} {joins} WHERE {where}"""
     if _whole_days(period):
-        # Whole days: the precomputed revenue per day (payment_days, payment_category_days)
-        # plus the payments since the views' mark.
-        days = "payment_category_days" if per == "category" else "payment_days"
+        # Whole days: the precomputed figures per day (assistant.totals) plus the rows
+        # since the views' mark.
+        days = summed.category_days if per == "category" else summed.days
         to_label = "JOIN category cat USING (category_id)" if per == "category" else ""
         day_where, _ = in_period(period, "d.day")
         if store_id:
             day_where += " AND d.store_id = :store"
-        payments = f"""
+        each = f"""
             SELECT {GROUPS[per].format(at="d.day", store="d.store_id")} AS label,
-                   d.amount AS value
+                   d.{summed.day_value} AS value
             FROM {days} d {to_label} WHERE {day_where}
             UNION ALL
-            {payments} AND {FRESH_PAYMENT}"""
+            {each} AND {summed.fresh}"""
     order = "value DESC, label" if per in ("store", "category") else "label"
     statement = f"""
-        SELECT label, sum(value) AS value, {MARK_HELD} AS mark_held FROM ({payments}) AS paid
+        SELECT label, sum(value) AS value, {MARK_HELD} AS mark_held FROM ({each}) AS summed
         GROUP BY label ORDER BY {order}"""
     if _whole_days(period):
         rows = await read_with_mark(conn, statement, params)
@@ -276,10 +318,11 @@ async def revenue(conn: AsyncConnection, per: str, period: Period,
         rows = (await conn.execute(text(statement.replace(MARK_HELD, "true")),
                                    params)).mappings().all()
     figures = [Figure.model_validate(row) for row in rows]
+    total = sum((f.value for f in figures), Decimal(0))
     where_store = f" at store {store_id}" if store_id else ""
-    series = Series(title=f"Revenue per {per}{where_store}", period=period.words, unit="$",
-                    kind="bar" if per in ("store", "category") else "line", rows=figures,
-                    total=sum((f.value for f in figures), Decimal(0)))
+    series = Series(title=f"{summed.title} per {per}{where_store}", period=period.words,
+                    unit=summed.unit, kind="bar" if per in ("store", "category") else "line",
+                    rows=figures, total=total if summed.unit == "$" else int(total))
     return await _noted(conn, series)
 
 

@@ -86,9 +86,10 @@ MARK_HELD = "((SELECT cutoff FROM stats_as_of) = :mark_cutoff)"
 
 # Refreshed together in one REPEATABLE READ transaction, so they share one snapshot and one
 # mark; CONCURRENTLY, so reads go on meanwhile. stats_as_of first: rental_period_totals
-# (migration 0008) reads its mark from it; rental_totals sums its years (migration 0009).
+# (migration 0008) and rental_days (0015) read their mark from it; rental_totals sums its years
+# (migration 0009).
 VIEWS = ("stats_as_of", "rental_period_totals", "rental_totals", "payment_days",
-         "payment_category_days", "store_totals")
+         "payment_category_days", "rental_days", "rental_category_days", "store_totals")
 # Seconds between two refreshes. A refresh recomputes all history (over a minute of one core
 # for 1.6 million rentals); between two, the queries read at most this long of new rows live.
 REFRESH_EVERY = 3600.0

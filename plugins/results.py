@@ -285,14 +285,15 @@ class ChartRow(StoreResult):
 
 
 class Chart(StoreResult):
-    """Figures to read as a table and draw as a chart: a ranking, or revenue over time."""
+    """Figures to read as a table and draw as a chart: a ranking, or revenue or rentals over
+    time."""
 
     title: str
     period: str
     unit: str  # "rentals" or "$"
     kind: str  # "bar" or "line"
     rows: list[ChartRow]
-    total: Money | None = None
+    total: int | Money | None = None  # a count of rentals, or money
     note: str | None = None  # a period with no data: the latest month that has some
 
 

@@ -54,7 +54,7 @@ SCALE_INDEXES = {
     "idx_payment_date",
 }  # fmt: skip
 TOTALS_VIEWS = {"stats_as_of", "rental_totals", "rental_period_totals", "payment_days",
-                "payment_category_days", "store_totals"}
+                "payment_category_days", "rental_days", "rental_category_days", "store_totals"}
 STORE_FUNCTIONS = (
     "inventory_in_stock", "film_in_stock", "film_not_in_stock", "get_customer_balance",
     "inventory_held_by_customer", "last_day", "last_updated",

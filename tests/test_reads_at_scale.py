@@ -201,6 +201,19 @@ async def plain_revenue(conn, per: str, store_id: int | None) -> list[tuple]:
     return [(row.label, row.value) for row in rows]
 
 
+async def plain_rentals(conn, per: str, store_id: int | None) -> list[tuple]:
+    group = stats.GROUPS[per].format(at="r.rental_date", store="i.store_id")
+    joins = "JOIN inventory i USING (inventory_id)"
+    if per == "category":
+        joins += " JOIN film_category fc USING (film_id) JOIN category cat USING (category_id)"
+    store = "i.store_id = :store" if store_id else "true"
+    order = "value DESC, label" if per in ("store", "category") else "label"
+    rows = await conn.execute(text(f"""
+        SELECT {group} AS label, count(*) AS value FROM rental r {joins}
+        WHERE {store} GROUP BY 1 ORDER BY {order}"""), {"store": store_id})
+    return [(row.label, row.value) for row in rows]
+
+
 async def same_as_plain_sql(conn) -> None:
     every_time = periods.period_of("", None)
     # All history, and calendar months and years (rental_period_totals): those of the data, and
@@ -219,6 +232,9 @@ async def same_as_plain_sql(conn) -> None:
         for store_id in (None, 1):
             series = await stats.revenue(conn, per, every_time, store_id)
             assert [(f.label, f.value) for f in series.rows] == await plain_revenue(
+                conn, per, store_id), (per, store_id)
+            series = await stats.rental_counts(conn, per, every_time, store_id)
+            assert [(f.label, f.value) for f in series.rows] == await plain_rentals(
                 conn, per, store_id), (per, store_id)
     counted = (await conn.execute(text(f"""
         SELECT s.store_id,

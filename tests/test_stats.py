@@ -95,6 +95,31 @@ async def test_revenue_per_month_and_per_store_add_up_to_the_payments(database, 
         "store 1", "store 2"}
 
 
+async def test_rentals_per_month_store_and_category_count_the_rentals_made(database, sql):
+    """"How many rentals in 2022", "rentals per store", "per category": the rentals made in
+    the period, each at its copy's store, read from the days precomputed (a whole year)."""
+    year = periods.period_of("2022", TODAY)
+    async with database.reading() as conn:
+        per = {each: await stats.rental_counts(conn, each, year)
+               for each in ("month", "week", "store", "category")}
+        at_store_1 = await stats.rental_counts(conn, "month", year, store_id=1)
+    made = """FROM rental r JOIN inventory i USING (inventory_id)
+              WHERE r.rental_date >= '2022-01-01' AND r.rental_date < '2023-01-01'"""
+    total = sql(f"SELECT count(*) {made}")[0][0]
+    assert total > 1000
+    assert per["month"].total == per["week"].total == per["store"].total == total
+    assert {f.label: f.value for f in per["store"].rows} == dict(
+        sql(f"SELECT 'store ' || i.store_id, count(*) {made} GROUP BY 1"))
+    assert {f.label: f.value for f in per["category"].rows} == dict(sql(
+        """SELECT c.name, count(*) FROM rental r JOIN inventory i USING (inventory_id)
+            JOIN film_category fc USING (film_id) JOIN category c USING (category_id)
+            WHERE r.rental_date >= '2022-01-01' AND r.rental_date < '2023-01-01'
+            GROUP BY 1"""))
+    assert at_store_1.total == sql(f"SELECT count(*) {made} AND i.store_id = 1")[0][0]
+    assert per["store"].title == "Rentals per store" and per["store"].unit == "rentals"
+    assert per["month"].kind == "line" and at_store_1.title == "Rentals per month at store 1"
+
+
 async def test_a_period_without_data_says_so_and_names_the_latest_month(database, sql):
     async with database.reading() as conn:
         empty = await stats.revenue(conn, "day", periods.period_of("May 2001", TODAY))

@@ -77,6 +77,22 @@ class StatsPlugin:
         return await self._chart(lambda conn, when: stats.revenue(
             conn, Per(per).value, when, store_id), period)
 
+    @kernel_function(
+        name="rentals_over_time",
+        description="How many rentals were made per day, week, month, store or category over "
+        "a period, with their total, shown as a chart: 'how many rentals last month', "
+        "'rentals per store in 2022'.",
+    )
+    async def rentals_over_time(
+        self,
+        grouped_by: Annotated[Per, "Count the rentals per day, week, month, store or category"]
+        = Per.month,
+        period: Period = "",
+        store_id: StoreId = None,
+    ) -> Chart | Failure:
+        return await self._chart(lambda conn, when: stats.rental_counts(
+            conn, Per(grouped_by).value, when, store_id), period)
+
     async def _chart(self, figures, period: str) -> Chart | Failure:
         async with self.database.reading() as conn:
             when = await period_asked(conn, period)

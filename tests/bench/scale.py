@@ -111,7 +111,8 @@ def chat_questions(p: Picks) -> dict[str, tuple[str, ...]]:
                   f"late fee on rental {p.rental_id}?"),
         "statistics": ("which category rents most this year?", "revenue per store last month",
                        "how many copies do we have at store 1?",
-                       "top 5 customers by revenue this year"),
+                       "top 5 customers by revenue this year",
+                       "how many rentals per category this year?"),
     }  # fmt: skip
 
 

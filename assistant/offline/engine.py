@@ -674,6 +674,9 @@ def _fit(tool: Tool, values: list[Value], cues: Cues, spread: dict,
     named = {_COUNTED_KINDS[s] for s in tool.name_stems if s in _COUNTED_KINDS}
     if counted and named and counted not in named:
         score -= 3.0  # "how many (active) customers": no function of rentals or films
+    if ASKS_COUNT in cues and "rank" in tool.name_stems and "top" not in cues and not any(
+            v.kind == "order" for v in used):
+        score -= 3.0  # "how many films were rented last month": a count, not a ranking
     if tool.noun and not tool.required:
         score -= 1.0
     return Choice(tool, score, args, used, unused, customer, film)

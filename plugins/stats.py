@@ -21,7 +21,10 @@ StoreId = Annotated[int | None, "Only this store (store id)"]
 
 
 async def period_asked(conn: AsyncConnection, words: str) -> periods.Period | Failure:
-    """The period the words name, as of the database's today."""
+    """The period the words name, as of the database's today (read only when the words name
+    one: most questions name none)."""
+    if not (words or "").strip():
+        return periods.ALL_TIME
     try:
         return periods.period_of(words, await conn.scalar(text("SELECT current_date")))
     except StoreError as error:

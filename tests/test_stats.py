@@ -10,6 +10,7 @@ import pytest
 from assistant import periods, stats
 from assistant.errors import StoreError
 from plugins import StatsPlugin
+from plugins.stats import period_asked
 
 TODAY = date(2026, 12, 1)  # a Tuesday
 
@@ -134,3 +135,8 @@ async def test_the_counts_give_the_catalogue_and_each_store(database, sql):
     assert [s["store_id"] for s in sent["stores"]] == [1, 2]
     only = json.loads(str(await StatsPlugin(database).store_counts(store_id=2)))
     assert [s["store_id"] for s in only["stores"]] == [2]
+
+
+async def test_no_period_said_is_all_time_without_asking_the_database():
+    """Most questions name no period: the database's date is read only when one is named."""
+    assert await period_asked(None, "") == await period_asked(None, "  ") == periods.ALL_TIME

@@ -299,6 +299,7 @@ async def test_a_pooled_connection_is_checked_whatever_its_descriptor_number(off
         await database.close()
         for fd in held:
             os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
 def test_the_order_a_film_list_really_gets():

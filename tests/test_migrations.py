@@ -314,6 +314,7 @@ def test_reads_at_scale_on_both_schemas(fresh_url, official):
             assert {name for _, name, _ in indexes(conn)} >= SCALE_INDEXES
             assert materialized_views(conn) == TOTALS_VIEWS
             assert conn.scalar(text("SELECT text_bigrams('Ab c')")) == ["ab", "b ", " c"]
+            assert conn.scalar(text("SELECT text_trigrams('Ab c')")) == ["ab ", "b c"]
             assert "USING gin (fulltext)" in conn.scalar(text(
                 "SELECT indexdef FROM pg_indexes WHERE indexname = 'film_fulltext_idx'"))
             # Migrations 0010 and 0013: the catalogue's sort indexes are keyed on a list's

@@ -469,24 +469,26 @@ async def test_film_counts_follow_every_kind_of_write(writing):
     assert films.kept_count(FilmFilter(category="Action", streaming=True)) is None
 
 
-# --- title_bigram_counts (migration 0012) ---------------------------------------------------
+# --- title_piece_counts (migrations 0012, 0016) -------------------------------------------
 
-PLAIN_BIGRAM_COUNTS = """
-    SELECT bigram, count(DISTINCT f.film_id)
-    FROM film f CROSS JOIN LATERAL unnest(text_bigrams(f.title)) AS bigram GROUP BY bigram"""
-
-
-async def bigram_counts(conn) -> tuple[set, set]:
-    kept = await conn.execute(text("SELECT bigram, films FROM title_bigram_counts WHERE films <> 0"))
-    return set(map(tuple, kept)), set(map(tuple, await conn.execute(text(PLAIN_BIGRAM_COUNTS))))
+PLAIN_PIECE_COUNTS = """
+    SELECT piece, count(DISTINCT f.film_id) FROM film f
+    CROSS JOIN LATERAL unnest(text_bigrams(f.title) || text_trigrams(f.title)) AS piece
+    GROUP BY piece"""
 
 
-async def test_title_bigram_counts_follow_every_kind_of_write(writing):
-    """Titles added (several in one statement, one holding a bigram twice), retitled, left
-    alone by an update, and removed: the kept counts stay those of a plain count, and a
-    two-letter title search's total reads them."""
-    kept, plain = await bigram_counts(writing)
+async def piece_counts(conn) -> tuple[set, set]:
+    kept = await conn.execute(text("SELECT piece, films FROM title_piece_counts WHERE films <> 0"))
+    return set(map(tuple, kept)), set(map(tuple, await conn.execute(text(PLAIN_PIECE_COUNTS))))
+
+
+async def test_title_piece_counts_follow_every_kind_of_write(writing):
+    """Titles added (several in one statement, one holding a piece twice), retitled, left
+    alone by an update, and removed: the kept counts of two- and three-letter pieces stay
+    those of a plain count, and a title search's total for two or three letters reads them."""
+    kept, plain = await piece_counts(writing)
     assert kept == plain
+    assert {len(piece) for piece, _ in kept} == {2, 3}
     zq_before = dict(kept).get("zq", 0)
     added = (await writing.execute(text("""
         INSERT INTO film (title, language_id) VALUES ('BANANA QZ', 1), ('QZ QZ', 1), ('ZQ', 1)
@@ -496,13 +498,13 @@ async def test_title_bigram_counts_follow_every_kind_of_write(writing):
     await writing.execute(text("UPDATE film SET streaming_available = NOT streaming_available "
                                "WHERE film_id <= 3 OR film_id = :a"), {"a": added[0]})
     await writing.execute(text("DELETE FROM film WHERE film_id = :a"), {"a": added[2]})
-    kept, plain = await bigram_counts(writing)
+    kept, plain = await piece_counts(writing)
     assert kept == plain
     # 'QZ QZ' counted once, then retitled; 'ZQ' counted, then removed: its count back.
-    assert ("qz", 1) in kept
+    assert ("qz", 1) in kept and ("z q", 0) not in kept and ("qz ", 0) not in kept
     assert await writing.scalar(text(
-        "SELECT films FROM title_bigram_counts WHERE bigram = 'zq'")) == zq_before
-    for fragment in ("qz", "QZ ", "an", "zq", "x%", "é!", "ana"):
+        "SELECT films FROM title_piece_counts WHERE piece = 'zq'")) == zq_before
+    for fragment in ("qz", "QZ ", "an", "zq", "x%", "é!", "ana", "nan", "banana"):
         filters = FilmFilter(title_contains=fragment)
         where, params = filters.where()
         expected = await writing.scalar(text(f"SELECT count(*) FROM film f WHERE {where}"),
@@ -512,22 +514,23 @@ async def test_title_bigram_counts_follow_every_kind_of_write(writing):
             assert listed.total == min(expected, 5), fragment
         else:  # exact whatever the bound
             assert (listed.total, listed.total_is_lower_bound) == (expected, False), fragment
-    assert films.kept_count(FilmFilter(title_contains="an")) is not None
-    assert films.kept_count(FilmFilter(title_contains="ana")) is None
+    for fragment in ("an", "ana", "a b"):
+        assert films.kept_count(FilmFilter(title_contains=fragment)) is not None
+    assert films.kept_count(FilmFilter(title_contains="anan")) is None
     assert films.kept_count(FilmFilter(title_contains="é!")) is None
     assert films.kept_count(FilmFilter(title_contains="an", streaming=True)) is None
 
 
 async def test_kept_counts_of_a_bulk_load(new_database):
     """The demo store's load truncates the tables and COPYs the films in: the counts the
-    database keeps (film_counts, title_bigram_counts) follow."""
+    database keeps (film_counts, title_piece_counts) follow."""
     url = fresh_demo_store(new_database("counted"))
     database = Database(url, pool_size=1)
     try:
         async with database.reading() as conn:
             kept, plain = await kept_and_plain(conn)
             assert kept == plain and ("catalogue", 0, 1000) in kept
-            kept, plain = await bigram_counts(conn)
+            kept, plain = await piece_counts(conn)
             assert kept == plain and len(kept) > 100
     finally:
         await database.close()
@@ -582,6 +585,27 @@ async def test_a_category_page_is_the_same_walked_or_read_whole(conn, sql, monke
     assert (unknown.total, unknown.films) == (0, [])
 
 
+@pytest.mark.parametrize("walk_weight", [10**9, 0], ids=["walked", "through-the-index"])
+async def test_a_title_search_page_is_the_same_walked_or_read_through_the_index(
+        conn, sql, monkeypatch, walk_weight):
+    """A search for two or three letters is read one of two ways, chosen from their kept count
+    when the statement runs: each way, with every fragment sent down it, gives the plain
+    SQL's page and count (the fragment's % and _ taken as they are)."""
+    monkeypatch.setattr(films, "_TITLE_WALK_WEIGHT", walk_weight)
+    for fragment, sort, descending, skip in (("an", "title", False, 0), ("AN ", "title", False, 3),
+                                             ("the", "length", True, 2), ("e_", "title", False, 0),
+                                             ("ana", "rate", False, 1), ("zq", "year", True, 0),
+                                             ("% a", "title", False, 0)):
+        page = await films.list_films(conn, FilmFilter(title_contains=fragment), skip=skip,
+                                      limit=4, sort=sort, descending=descending)
+        way = "DESC NULLS LAST" if descending else "ASC NULLS LAST"
+        every = [row[0] for row in sql(
+            f"SELECT film_id FROM film WHERE strpos(lower(title), lower(:fragment)) > 0"
+            f" ORDER BY {films.SORTS[sort][0]} {way}, title, film_id", fragment=fragment.strip())]
+        assert [f.film_id for f in page.films] == every[skip:skip + 4], (fragment, sort)
+        assert (page.total, page.total_is_lower_bound) == (len(every), False), fragment
+
+
 async def prepared_statements(conn) -> dict[str, tuple[int, int]]:
     """This connection's prepared statements: text -> (generic plans, custom plans) run."""
     rows = await conn.execute(text(
@@ -591,17 +615,21 @@ async def prepared_statements(conn) -> dict[str, tuple[int, int]]:
 
 async def test_searches_are_planned_for_their_values_and_lookups_once(conn):
     """A plan made once for any title fragment took 45 ms for `q=an` at x100 (7 ms planned
-    for it): searches are never prepared. A read by key, and a film list whose only values are
+    for it): searches are planned for their values, but for two or three letters, whose one
+    plan chooses its way when it runs. A read by key, and a film list whose only values are
     its page and category, is prepared, and from its sixth run PostgreSQL keeps one plan."""
-    for _ in range(7):
-        await films.list_films(conn, FilmFilter(title_contains="an"))
+    for run in range(7):
+        await films.list_films(conn, FilmFilter(title_contains="anan"))
+        await films.list_films(conn, FilmFilter(title_contains=("an", "the", "zq")[run % 3]))
         await films.list_films(conn, FilmFilter(ratings=("PG",)))
         await films.list_films(conn, FilmFilter(category="Comedy"), skip=10)
         await films.get_film(conn, 1)
         await payments.balance(conn, 1)
     kept = await prepared_statements(conn)
-    assert not [s for s in kept if "ILIKE" in s or "f.rating = ANY" in s]
-    for needle in ("FROM film f WHERE f.film_id = $1", "AS as_of", "WITH wanted AS"):
+    assert not [s for s in kept if "f.rating = ANY" in s
+                or "ILIKE" in s and "WITH counted AS" not in s]
+    for needle in ("FROM film f WHERE f.film_id = $1", "AS as_of", "WITH wanted AS",
+                   "WITH counted AS"):
         (statement,) = [s for s in kept if needle in s]
         generic, custom = kept[statement]
         assert generic >= 1 and generic + custom == 7, (needle, generic, custom)

@@ -244,6 +244,11 @@ async def list_films(
         statement = _title_page(where, keys, order, skip, limit)
         rows = (await conn.execute(prepared(statement), params)).mappings().all()
         return _film_list(rows, None, skip, limit)
+    if _title_only(filters) and count_bound is None and sort != "popularity":
+        where, params = filters.where()
+        statement = _counted_page(where, keys, order, skip, limit)
+        rows = (await conn.execute(text(statement), params)).mappings().all()
+        return _film_list(rows, None, skip, limit)
     category_id = None
     if filters.category is not None:
         category_id = await conn.scalar(prepared(_CATEGORY_ID),
@@ -326,6 +331,26 @@ def _category_page(keys: str, order: str, skip: int, limit: int) -> str:
                     WHERE fc.category_id = (SELECT category_id FROM wanted)) AS matches
                 {page})
             END) AS page ON true
+        ORDER BY page.position"""
+
+
+def _title_only(filters: FilmFilter) -> bool:
+    return filters.title_contains is not None and replace(
+        filters, title_contains=None) == FilmFilter()
+
+
+def _counted_page(where: str, keys: str, order: str, skip: int, limit: int) -> str:
+    """A page of the films matching `where` and the count of them all, from one reading of
+    the matches: for a title search counted exactly (four letters or more), whose count reads
+    every match through the bigram index anyway. The page read them through it again: at
+    x100, `dinosaur` (593 titles) 1.6 ms each time."""
+    return f"""
+        WITH matches AS MATERIALIZED (SELECT {keys} FROM film f WHERE {where})
+        SELECT (SELECT count(*) FROM matches) AS total, page.*
+        FROM (SELECT 1) AS one
+        LEFT JOIN LATERAL film_rows(ARRAY(
+            SELECT film_id FROM matches
+            ORDER BY {order} LIMIT {int(limit)} OFFSET {int(skip)})) AS page ON true
         ORDER BY page.position"""
 
 

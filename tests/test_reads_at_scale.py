@@ -590,12 +590,17 @@ async def test_a_title_search_page_is_the_same_walked_or_read_through_the_index(
         conn, sql, monkeypatch, walk_weight):
     """A search for two or three letters is read one of two ways, chosen from their kept count
     when the statement runs: each way, with every fragment sent down it, gives the plain
-    SQL's page and count (the fragment's % and _ taken as they are)."""
+    SQL's page and count (the fragment's % and _ taken as they are). So does a longer one,
+    whose matches are read once for both."""
     monkeypatch.setattr(films, "_TITLE_WALK_WEIGHT", walk_weight)
     for fragment, sort, descending, skip in (("an", "title", False, 0), ("AN ", "title", False, 3),
                                              ("the", "length", True, 2), ("e_", "title", False, 0),
                                              ("ana", "rate", False, 1), ("zq", "year", True, 0),
-                                             ("% a", "title", False, 0)):
+                                             ("% a", "title", False, 0),
+                                             # counted, not kept: read once for count and page
+                                             ("dinosaur", "title", False, 1),
+                                             ("an a", "length", False, 2),
+                                             ("academy d", "rate", True, 0)):
         page = await films.list_films(conn, FilmFilter(title_contains=fragment), skip=skip,
                                       limit=4, sort=sort, descending=descending)
         way = "DESC NULLS LAST" if descending else "ASC NULLS LAST"

@@ -64,6 +64,8 @@ THROUGHPUT_CONCURRENCY = 16
 # name -> path; {film_id} and the like come from the store (Picks).
 REST_READS = {
     "title search": "/api/v1/films/search/title?q=an",
+    "title search, three letters": "/api/v1/films/search/title?q=the",
+    "title search, a word": "/api/v1/films/search/title?q=dinosaur",
     "film list by category": "/api/v1/films?category=Comedy",
     "film list": "/api/v1/films",
     "streaming films": "/api/v1/films/streaming/available",

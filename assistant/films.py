@@ -383,9 +383,10 @@ def _title_page(where: str, keys: str, order: str, skip: int, limit: int) -> str
             WHEN (SELECT {_TITLE_WALK_WEIGHT} * films * films FROM counted)
                  >= {int(skip) + int(limit)} * ({CATALOGUE_FILMS}) THEN ARRAY(
                 SELECT film_id FROM (SELECT {keys} FROM film f ORDER BY {order} OFFSET 0) AS f
-                -- ILIKE's own test (lower() of both, then LIKE), a third faster: ILIKE lowers
-                -- the pattern again for every title
-                WHERE lower(f.title) LIKE lower(:title_pattern) ESCAPE '\\'
+                -- ILIKE's own test (lower() of both, then LIKE), the pattern lowered once:
+                -- ILIKE, or lower() of a parameter, lowers it again for every title (a
+                -- quarter of a walk's time)
+                WHERE lower(f.title) LIKE (SELECT lower(:title_pattern)) ESCAPE '\\'
                 {page})
             ELSE ARRAY(
                 SELECT film_id FROM (SELECT {keys} FROM film f WHERE {where} OFFSET 0) AS f

@@ -267,12 +267,13 @@ class Mentions:
 
     def _year_as_period(self) -> None:
         """A year said with rentals or money taken ("most rented films 2022", "rev per store
-        2022") is when they happened, not when a film came out: the period of the figures.
-        "Released in 2006", "films from 2006" stay a film's release year."""
+        2022"), or with figures by month (no film has one), is when they
+        happened, not when a film came out: the period of the figures ("rental count by month
+        for 2026"). "Released in 2006", "films from 2006" stay a film's release year."""
         if self.period is not None:
             return
         activity = (self.order is not None and self.order.quantity in (q.POPULARITY, q.REVENUE)
-                    ) or self.has_any(t.ACTIVITY_WORDS)
+                    ) or self.has_any(t.ACTIVITY_WORDS | t.TIME_GROUPS)
         for bound in list(self.bounds):
             first = min(bound.positions)
             before = set(self.words[max(0, first - 2):first]) | set(bound.text.split()[:1])

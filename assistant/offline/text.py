@@ -239,6 +239,8 @@ ACTIVITY_WORDS = _words("""
 rented rentals renting revenue sales money takings income earnings spent spend paid payments
 earned made make take took taken gross grossed customers top best popular busiest
 """)
+# Figures by month (not "day" or "week": "a 3 day rental" is a film's rental duration).
+TIME_GROUPS = _words("month months monthly weekly daily")
 RELEASE_WORDS = _words("released release from came out made year")
 
 # --- Cue words: what the clerk wants done ------------------------------------------------

@@ -1,6 +1,7 @@
 """Health, admin check, correlation ids and error shapes of the REST API."""
 
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 
 from assistant import __version__
@@ -111,6 +112,36 @@ def test_an_unexpected_error_is_a_json_500_with_the_correlation_id(official_url)
     assert response.json() == {"detail": "Internal server error", "correlation_id": "trace-me-123"}
     assert response.headers["x-correlation-id"] == "trace-me-123"
     assert "secret internals" not in response.text
+
+
+async def test_a_client_gone_before_its_request_was_read_is_no_500(official_url, capfd):
+    """A client that hangs up while sending its request (Starlette's ClientDisconnect) is
+    logged as a 499, without a traceback, and is sent nothing."""
+    app = create_app(make_settings(official_url).model_copy(update={"log_level": "INFO"}))
+
+    @app.post("/echo")
+    async def echo(request: Request):
+        return await request.json()
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": "/echo", "raw_path": b"/echo",
+             "query_string": b"", "root_path": "", "client": ("127.0.0.1", 5000),
+             "server": ("127.0.0.1", 8000),
+             "headers": [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json")]}
+    sent = []
+
+    async def receive():
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    capfd.readouterr()
+    await app(scope, receive, send)
+    err = capfd.readouterr().err
+    assert sent == []
+    assert "request_failed" not in err and "Traceback" not in err
+    assert [line for line in err.splitlines() if "path=/echo" in line and "status=499" in line]
 
 
 def test_openapi_docs_are_served(client):

@@ -6,7 +6,7 @@ import json
 import time
 
 import structlog
-from starlette.requests import cookie_parser
+from starlette.requests import ClientDisconnect, cookie_parser
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -49,6 +49,10 @@ class CorrelationMiddleware:
         structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # The client went away before its request was read: no one to answer, nothing
+            # failed (logged as nginx does, 499, and not as a 500 with a traceback).
+            status = 499
         except Exception:
             log.exception("request_failed", method=scope["method"], path=scope["path"])
             if not response_started:

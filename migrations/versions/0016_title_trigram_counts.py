@@ -81,6 +81,9 @@ $$;
 
 
 def upgrade() -> None:
+    # First, so that no film is written between the functions' change and the trigrams'
+    # count (as in 0012: the count is taken with the table locked).
+    op.execute("LOCK TABLE film IN SHARE MODE")
     op.execute(TRIGRAMS)
     op.execute("ALTER TABLE title_bigram_counts RENAME TO title_piece_counts")
     op.execute("ALTER TABLE title_piece_counts RENAME COLUMN bigram TO piece")
@@ -88,8 +91,7 @@ def upgrade() -> None:
     op.execute(counting("title_piece_counts", "piece", "add_title_pieces",
                         "text_bigrams(c.title) || text_trigrams(c.title)"))
     op.execute("DROP FUNCTION add_title_bigrams(text[], text[])")
-    # The trigrams of the titles there are, taken with the table locked (as in 0012).
-    op.execute("LOCK TABLE film IN SHARE MODE")
+    # The trigrams of the titles there are.
     op.execute("""
         INSERT INTO title_piece_counts (piece, films)
         SELECT piece, count(*) FROM film CROSS JOIN LATERAL (

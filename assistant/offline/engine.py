@@ -468,6 +468,9 @@ def cue_stems(m: Mentions) -> Cues:
             continue  # "forked out", "coughed up": the verb says it, not "out" (rentals out)
         if word in t.FEE_WORDS:
             found["fee"] = 1.0  # "fines", "charges", "penalty": a fee
+        if _film_terms(free, position):
+            found["rate"] = max(found.get("rate", 0), 1.0)  # what a film rents for
+            continue
         if word in t.OVERDUE_WORDS and free[position + 1:position + 2] and \
                 free[position + 1] in t.FEE_WORDS:
             found["late"] = max(found.get("late", 0), 1.0)  # "overdue fines": late fees,
@@ -505,6 +508,15 @@ def cue_stems(m: Mentions) -> Cues:
     if m.order and m.order.quantity in (q.REVENUE, q.POPULARITY) and "who" in free:
         found.setdefault("customer", 0.6)  # "who spent the most": a person, a customer
     return found
+
+
+def _film_terms(free: list[str], position: int) -> bool:
+    """"Rental rate", "rental price", "what do they rent for": what a film rents for, a term
+    of the film, not rentals made ("rental rate of films from 2006" is no ranking of 2006's
+    rentals)."""
+    word, after = free[position], free[position + 1:position + 2]
+    return (word == "rental" and after[:1] in (["rate"], ["rates"], ["price"], ["prices"])) or (
+        word == "rent" and after == ["for"] and "how" not in free[:position])
 
 
 COUNTED = "counted:"  # a cue naming what a "how many" counts: "counted:customer"

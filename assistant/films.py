@@ -237,21 +237,12 @@ async def list_films(
         keys += f", f.{SORTS[sort][0]}"
     order = _order(sort, descending)
     kept = kept_count(filters)
-    if kept is _CATEGORY_FILMS and sort != "popularity":
-        statement = _category_page(keys, order, skip, limit)
-        rows = (await conn.execute(prepared(statement), {"category": filters.category.strip()})
-                ).mappings().all()
-        return _film_list(rows, None, skip, limit)
-    if kept is _TITLE_PIECE_FILMS and sort != "popularity":
-        where, params = filters.where()
-        statement = _title_page(where, keys, order, skip, limit)
+    own = None if sort == "popularity" else _own_page(filters, kept, keys, order, skip, limit,
+                                                      count_bound)
+    if own is not None:
+        statement, params = own
         rows = (await conn.execute(prepared(statement), params)).mappings().all()
-        return _film_list(rows, None, skip, limit)
-    if _title_only(filters) and count_bound is None and sort != "popularity":
-        where, params = filters.where()
-        statement = _counted_page(where, keys, order, skip, limit)
-        rows = (await conn.execute(prepared(statement), params)).mappings().all()
-        return _film_list(rows, None, skip, limit)
+        return _film_list(rows, None, skip, limit)  # counted exactly
     category_id = None
     if filters.category is not None:
         category_id = await conn.scalar(prepared(_CATEGORY_ID),
@@ -265,11 +256,10 @@ async def list_films(
     if sort == "popularity":
         matches = _by_popularity(where, descending)
         params["window"] = skip + limit
-    counted = kept
-    if counted is None:
+    if kept is None:
         counted = count_sql(f"SELECT 1 FROM film f WHERE {counting}", count_bound)
     else:  # exact, whatever the bound
-        count_bound = None
+        counted, count_bound = kept, None
     uses_totals = sort == "popularity"
     statement = f"""
             SELECT ({counted}) AS total, {MARK_HELD if uses_totals else "true"} AS mark_held,
@@ -295,6 +285,21 @@ def _film_list(rows: list, count_bound: int | None, skip: int, limit: int) -> Fi
     total = Count.of(rows[0]["total"], count_bound)
     return FilmList(films=films, total=total.n, total_is_lower_bound=total.more, skip=skip,
                     limit=limit)
+
+
+def _own_page(filters: FilmFilter, kept: str | None, keys: str, order: str, skip: int,
+              limit: int, count_bound: int | None) -> tuple[str, dict] | None:
+    """The statement of its own, and its parameters, of a list of one category or of one title
+    fragment, counted exactly; None for any other list."""
+    if kept is _CATEGORY_FILMS:
+        return _category_page(keys, order, skip, limit), {"category": filters.category.strip()}
+    if kept is _TITLE_PIECE_FILMS:
+        where, params = filters.where()
+        return _title_page(where, keys, order, skip, limit), params
+    if _title_only(filters) and count_bound is None:
+        where, params = filters.where()
+        return _counted_page(where, keys, order, skip, limit), params
+    return None
 
 
 # A category's films, for a list filtered by nothing else: fewer of them than this, and

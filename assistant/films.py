@@ -223,7 +223,8 @@ async def list_films(
 
     A list of one category, or of one title fragment, has a statement of its own, prepared:
     `_category_page` and `_title_page` choose their way when they run from the count the
-    database keeps, and `_counted_page` reads a longer fragment's matches once. Otherwise
+    database keeps, `_word_page` reads a fragment without a space off the titles' words, and
+    `_counted_page` reads any other fragment's matches once. Otherwise
     the count and the page are two subqueries, each planned on its own: the count through the
     filter's most selective index, the page along the order's index when it has one (stopping
     at the page's end). The page's films are then read, with every column a film shows, by
@@ -237,8 +238,8 @@ async def list_films(
         keys += f", f.{SORTS[sort][0]}"
     order = _order(sort, descending)
     kept = kept_count(filters)
-    own = None if sort == "popularity" else _own_page(filters, kept, keys, order, skip, limit,
-                                                      count_bound)
+    own = None if sort == "popularity" else _own_page(filters, kept, sort, keys, order, skip,
+                                                      limit, count_bound)
     if own is not None:
         statement, params = own
         rows = (await conn.execute(prepared(statement), params)).mappings().all()
@@ -287,8 +288,8 @@ def _film_list(rows: list, count_bound: int | None, skip: int, limit: int) -> Fi
                     limit=limit)
 
 
-def _own_page(filters: FilmFilter, kept: str | None, keys: str, order: str, skip: int,
-              limit: int, count_bound: int | None) -> tuple[str, dict] | None:
+def _own_page(filters: FilmFilter, kept: str | None, sort: str, keys: str, order: str,
+              skip: int, limit: int, count_bound: int | None) -> tuple[str, dict] | None:
     """The statement of its own, and its parameters, of a list of one category or of one title
     fragment, counted exactly; None for any other list."""
     if kept is _CATEGORY_FILMS:
@@ -296,6 +297,9 @@ def _own_page(filters: FilmFilter, kept: str | None, keys: str, order: str, skip
     if kept is _TITLE_PIECE_FILMS:
         where, params = filters.where()
         return _title_page(where, keys, order, skip, limit), params
+    if _title_only(filters) and sort == "title" and " " not in filters.title_contains.strip():
+        _, params = filters.where()
+        return _word_page(order, skip, limit), {"title_pattern": params["title_pattern"]}
     if _title_only(filters) and count_bound is None:
         where, params = filters.where()
         return _counted_page(where, keys, order, skip, limit), params
@@ -350,12 +354,37 @@ def _title_only(filters: FilmFilter) -> bool:
 
 def _counted_page(where: str, keys: str, order: str, skip: int, limit: int) -> str:
     """A page of the films matching `where` and the count of them all, from one reading of
-    the matches: for a title search counted exactly and without a kept count (four letters or
-    more), whose count reads every match through the bigram index anyway. The page read them
+    the matches: for a title search counted exactly, with neither a kept count nor the words'
+    way (a fragment with a space, or a list not in title order), whose count reads every
+    match through the bigram index anyway. The page read them
     through it again: at x100, `dinosaur` (593 titles) 1.6 ms each time. Every match being
     read, the plan is the same for any fragment (through the bigram index): it is prepared."""
     return f"""
         WITH matches AS MATERIALIZED (SELECT {keys} FROM film f WHERE {where})
+        SELECT (SELECT count(*) FROM matches) AS total, page.*
+        FROM (SELECT 1) AS one
+        LEFT JOIN LATERAL film_rows(ARRAY(
+            SELECT film_id FROM matches
+            ORDER BY {order} LIMIT {int(limit)} OFFSET {int(skip)})) AS page ON true
+        ORDER BY page.position"""
+
+
+def _word_page(order: str, skip: int, limit: int) -> str:
+    """A page of the films whose title holds :title_pattern's fragment, which has no space,
+    in title order, with the count of them all, read off the words of the titles the database
+    keeps (migration 0017): the fragment lies within one word of each match, so the matches
+    are the films of the vocabulary's words that hold it, each once (a title may have two such
+    words), and their films, titles and count are read off an index alone. Through the bigram
+    index, each match was a visit to the film table: at x100, `dinosaur` (593 films) 3.9 ms
+    in the database, 1.6 ms so. Every match being read, one plan suits every fragment."""
+    return f"""
+        WITH matches AS MATERIALIZED (
+            SELECT DISTINCT w.film_id, w.title FROM film_title_words w
+            WHERE w.word = ANY (ARRAY(
+                SELECT word FROM title_words
+                -- lower(title) LIKE lower(pattern) is ILIKE's own test; the pattern lowered
+                -- once (lower() of a parameter lowers it again for every word)
+                WHERE word LIKE (SELECT lower(:title_pattern)) ESCAPE '\\')))
         SELECT (SELECT count(*) FROM matches) AS total, page.*
         FROM (SELECT 1) AS one
         LEFT JOIN LATERAL film_rows(ARRAY(

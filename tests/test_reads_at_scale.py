@@ -521,9 +521,63 @@ async def test_title_piece_counts_follow_every_kind_of_write(writing):
     assert films.kept_count(FilmFilter(title_contains="an", streaming=True)) is None
 
 
+# --- title_words, film_title_words (migration 0017) ------------------------------------------
+
+PLAIN_TITLE_WORDS = """
+    SELECT DISTINCT word, film_id, title FROM film
+    CROSS JOIN LATERAL regexp_split_to_table(lower(title), ' ') AS word WHERE word <> ''"""
+
+
+async def title_words(conn) -> tuple[tuple[set, set], tuple[set, set]]:
+    """(kept, plain) words of each title, and (kept, plain) vocabulary with its films."""
+    kept = set(map(tuple, await conn.execute(text(
+        "SELECT word, film_id, title FROM film_title_words"))))
+    plain = set(map(tuple, await conn.execute(text(PLAIN_TITLE_WORDS))))
+    vocabulary = set(map(tuple, await conn.execute(text("SELECT word, films FROM title_words"))))
+    counted = set(map(tuple, await conn.execute(text(
+        f"SELECT word, count(*) FROM ({PLAIN_TITLE_WORDS}) AS w GROUP BY word"))))
+    return (kept, plain), (vocabulary, counted)
+
+
+async def test_title_words_follow_every_kind_of_write(writing):
+    """Titles added (several in one statement: one with a word twice and two spaces, one
+    with two words holding the same fragment, one not in ASCII), retitled keeping a word,
+    left alone by an update, and removed (a word of no other title leaves the vocabulary):
+    the words kept are those of the titles, and a search of a fragment without a space,
+    read off them, finds what ILIKE finds, each film once."""
+    words, vocabulary = await title_words(writing)
+    assert words[0] == words[1] and vocabulary[0] == vocabulary[1]
+    added = (await writing.execute(text("""
+        INSERT INTO film (title, language_id)
+        VALUES ('QUUX  QUUX', 1), ('BANANA BANANAS', 1), ('Ünïcode Öl', 1), ('ZYZZYVA', 1)
+        RETURNING film_id"""))).scalars().all()
+    await writing.execute(text("UPDATE film SET title = 'BANANAS SPLIT' WHERE film_id = :a"),
+                          {"a": added[1]})
+    await writing.execute(text("UPDATE film SET streaming_available = NOT streaming_available "
+                               "WHERE film_id <= 3 OR film_id = :a"), {"a": added[0]})
+    await writing.execute(text("DELETE FROM film WHERE film_id IN (:a, :b)"),
+                          {"a": added[0], "b": added[3]})
+    words, vocabulary = await title_words(writing)
+    assert words[0] == words[1] and vocabulary[0] == vocabulary[1]
+    assert ("bananas", added[1], "BANANAS SPLIT") in words[0]
+    assert not {word for word, _ in vocabulary[0]} & {"quux", "zyzzyva", "banana"}
+    await writing.execute(text("UPDATE film SET title = 'BANANA BANANAS' WHERE film_id = :a"),
+                          {"a": added[1]})
+    for fragment in ("anan", "ANANAS", "ünï", "öL", "na%s", "an_a", "quux", "dinosaur", "a"):
+        assert " " not in fragment and films.kept_count(FilmFilter(title_contains=fragment)) is None
+        listed = await films.list_films(writing, FilmFilter(title_contains=fragment), limit=3,
+                                        count_bound=5)
+        every = [row[0] for row in await writing.execute(text(
+            "SELECT film_id FROM film WHERE strpos(lower(title), lower(:fragment)) > 0"
+            " ORDER BY title, film_id"), {"fragment": fragment})]
+        assert [f.film_id for f in listed.films] == every[:3], fragment
+        assert (listed.total, listed.total_is_lower_bound) == (len(every), False), fragment
+
+
 async def test_kept_counts_of_a_bulk_load(new_database):
-    """The demo store's load truncates the tables and COPYs the films in: the counts the
-    database keeps (film_counts, title_piece_counts) follow."""
+    """The demo store's load truncates the tables and COPYs the films in: the counts and
+    words the database keeps (film_counts, title_piece_counts, title_words) follow, and the
+    words are vacuumed, so that a search reads them off the index alone."""
     url = fresh_demo_store(new_database("counted"))
     database = Database(url, pool_size=1)
     try:
@@ -532,6 +586,12 @@ async def test_kept_counts_of_a_bulk_load(new_database):
             assert kept == plain and ("catalogue", 0, 1000) in kept
             kept, plain = await piece_counts(conn)
             assert kept == plain and len(kept) > 100
+            words, vocabulary = await title_words(conn)
+            assert words[0] == words[1] and len(words[0]) >= 1000
+            assert vocabulary[0] == vocabulary[1]
+            assert await conn.scalar(text(
+                "SELECT relallvisible = relpages AND relpages > 0 FROM pg_class"
+                " WHERE relname = 'film_title_words'"))
     finally:
         await database.close()
 
@@ -591,14 +651,17 @@ async def test_a_title_search_page_is_the_same_walked_or_read_through_the_index(
     """A search for two or three letters is read one of two ways, chosen from their kept count
     when the statement runs: each way, with every fragment sent down it, gives the plain
     SQL's page and count (the fragment's % and _ taken as they are). So does a longer one,
-    whose matches are read once for both."""
+    read off the titles' words (no space, in title order) or read once for count and page."""
     monkeypatch.setattr(films, "_TITLE_WALK_WEIGHT", walk_weight)
     for fragment, sort, descending, skip in (("an", "title", False, 0), ("AN ", "title", False, 3),
                                              ("the", "length", True, 2), ("e_", "title", False, 0),
                                              ("ana", "rate", False, 1), ("zq", "year", True, 0),
                                              ("% a", "title", False, 0),
-                                             # counted, not kept: read once for count and page
+                                             # off the titles' words (no space)
                                              ("dinosaur", "title", False, 1),
+                                             ("DINO", "title", True, 0), ("é!", "title", False, 0),
+                                             # counted, not kept: read once for count and page
+                                             ("ster", "length", False, 1),
                                              ("an a", "length", False, 2),
                                              ("academy d", "rate", True, 0)):
         page = await films.list_films(conn, FilmFilter(title_contains=fragment), skip=skip,
@@ -622,11 +685,13 @@ async def test_searches_are_planned_for_their_values_and_lookups_once(conn):
     """A plan made once for any title fragment took 45 ms for `q=an` at x100 (7 ms planned
     for it): a search counted up to a bound (the chat's) is planned for its values. One for
     two or three letters chooses its way when it runs, and one counted exactly reads every
-    match: each is prepared. So are a read by key and a film list whose only values are its
+    match (off the titles' words, or through the bigram index): each is prepared. So are a read by key and a film list whose only values are its
     page and category; from its sixth run PostgreSQL keeps one plan."""
     for run in range(7):
-        await films.list_films(conn, FilmFilter(title_contains="anan"), count_bound=50)
+        await films.list_films(conn, FilmFilter(title_contains="anan", streaming=True),
+                               count_bound=50)
         await films.list_films(conn, FilmFilter(title_contains=("anan", "dinosaur")[run % 2]))
+        await films.list_films(conn, FilmFilter(title_contains=("an a", "academy d")[run % 2]))
         await films.list_films(conn, FilmFilter(title_contains=("an", "the", "zq")[run % 3]))
         await films.list_films(conn, FilmFilter(ratings=("PG",)))
         await films.list_films(conn, FilmFilter(category="Comedy"), skip=10)
@@ -635,7 +700,8 @@ async def test_searches_are_planned_for_their_values_and_lookups_once(conn):
     kept = await prepared_statements(conn)
     assert not [s for s in kept if "f.rating = ANY" in s or "LIMIT 51" in s]
     for needle in ("FROM film f WHERE f.film_id = $1", "AS as_of", "WITH wanted AS",
-                   "WITH counted AS", "WITH matches AS"):
+                   "WITH counted AS", "WITH matches AS MATERIALIZED (SELECT f.film_id",
+                   "FROM film_title_words w"):
         (statement,) = [s for s in kept if needle in s]
         generic, custom = kept[statement]
         assert generic >= 1 and generic + custom == 7, (needle, generic, custom)

@@ -294,14 +294,16 @@ def _own_page(filters: FilmFilter, kept: str | None, sort: str, keys: str, order
     fragment, counted exactly; None for any other list."""
     if kept is _CATEGORY_FILMS:
         return _category_page(keys, order, skip, limit), {"category": filters.category.strip()}
+    if not _title_only(filters):
+        return None
+    where, params = filters.where()
+    # A fragment without a space lies within one word of a title (migration 0017).
+    by_words = sort == "title" and " " not in filters.title_contains.strip()
     if kept is _TITLE_PIECE_FILMS:
-        where, params = filters.where()
-        return _title_page(where, keys, order, skip, limit), params
-    if _title_only(filters) and sort == "title" and " " not in filters.title_contains.strip():
-        _, params = filters.where()
+        return _title_page(where, keys, order, skip, limit, by_words=by_words), params
+    if by_words:
         return _word_page(order, skip, limit), {"title_pattern": params["title_pattern"]}
-    if _title_only(filters) and count_bound is None:
-        where, params = filters.where()
+    if count_bound is None:
         return _counted_page(where, keys, order, skip, limit), params
     return None
 
@@ -369,66 +371,95 @@ def _counted_page(where: str, keys: str, order: str, skip: int, limit: int) -> s
         ORDER BY page.position"""
 
 
-def _word_page(order: str, skip: int, limit: int) -> str:
-    """A page of the films whose title holds :title_pattern's fragment, which has no space,
-    in title order, with the count of them all, read off the words of the titles the database
-    keeps (migration 0017): the fragment lies within one word of each match, so the matches
-    are the films of the vocabulary's words that hold it, each once (a title may have two such
-    words), and their films, titles and count are read off an index alone. Through the bigram
-    index, each match was a visit to the film table: at x100, `dinosaur` (593 films) 3.9 ms
-    in the database, 1.6 ms so. Every match being read, one plan suits every fragment."""
-    return f"""
-        WITH matches AS MATERIALIZED (
-            SELECT DISTINCT w.film_id, w.title FROM film_title_words w
-            WHERE w.word = ANY (ARRAY(
+# The words of the titles that hold :title_pattern's fragment (which has no space), off the
+# vocabulary the database keeps (migration 0017). lower(title) LIKE lower(pattern) is ILIKE's
+# own test; the pattern lowered once (lower() of a parameter lowers it again for every word).
+_WORDS = """words AS (SELECT ARRAY(
                 SELECT word FROM title_words
-                -- lower(title) LIKE lower(pattern) is ILIKE's own test; the pattern lowered
-                -- once (lower() of a parameter lowers it again for every word)
-                WHERE word LIKE (SELECT lower(:title_pattern)) ESCAPE '\\')))
-        SELECT (SELECT count(*) FROM matches) AS total, page.*
+                WHERE word LIKE (SELECT lower(:title_pattern)) ESCAPE '\\') AS words)"""
+
+
+def _by_words(order: str, skip: int, limit: int) -> str:
+    """SQL: the ids of a page, in title `order`, of the films of `words` (_WORDS): a fragment
+    without a space lies within one word of each title holding it. Each word's first
+    skip + limit films by title, read off the index alone, hold the page's (a film ranks no
+    lower among its word's films than among them all); a title with two such words once."""
+    return f"""ARRAY(
+        SELECT film_id FROM (
+            SELECT DISTINCT f.film_id, f.title
+            FROM unnest((SELECT words FROM words)) AS m(word) CROSS JOIN LATERAL (
+                SELECT w.film_id, w.title FROM film_title_words w WHERE w.word = m.word
+                ORDER BY {order} LIMIT {int(skip) + int(limit)}) AS f) AS matches
+        ORDER BY {order} LIMIT {int(limit)} OFFSET {int(skip)})"""
+
+
+def _word_page(order: str, skip: int, limit: int) -> str:
+    """A page of the films whose title holds :title_pattern's fragment, four letters or more
+    without a space, in title order, with the count of them all: both off the titles' words
+    (_by_words), by index alone. Through the bigram index, each match was a visit to the film
+    table: at x100, `dinosaur` (593 films) 3.9 ms in the database, 0.9 ms so. The count reads
+    every match's id, so one plan suits every fragment."""
+    return f"""
+        WITH {_WORDS}
+        SELECT (SELECT count(DISTINCT film_id) FROM film_title_words
+                WHERE word = ANY (CAST((SELECT words FROM words) AS text[]))) AS total, page.*
         FROM (SELECT 1) AS one
-        LEFT JOIN LATERAL film_rows(ARRAY(
-            SELECT film_id FROM matches
-            ORDER BY {order} LIMIT {int(limit)} OFFSET {int(skip)})) AS page ON true
+        LEFT JOIN LATERAL film_rows({_by_words(order, skip, limit)}) AS page ON true
         ORDER BY page.position"""
 
 
 # How many walked titles cost as much as one film read through the bigram index (measured at
 # x100: about 0.7 microseconds a walked title, 2 to 4 a film read through the index).
 _TITLE_WALK_WEIGHT = 4
+# How many walked titles cost as much as one word's films read off the titles' words (at
+# x100: about 1 microsecond a walked title, 25 a word for a page of 10).
+_WORDS_WALK_WEIGHT = 1
 
 
-def _title_page(where: str, keys: str, order: str, skip: int, limit: int) -> str:
+def _title_page(where: str, keys: str, order: str, skip: int, limit: int, *,
+                by_words: bool) -> str:
     """A page of the films whose title holds :title_fragment, two or three plain letters
     (matched by `where`), with their count, which the database keeps: one statement, prepared
     for any fragment.
 
     Which way the page is read is decided when it runs, from that count: a common fragment
     along the order's index, each title checked, stopping at the page's end (at x100, `an`:
-    18,000 titles, a page within 30); a rare one through the bigram index, its films then
-    sorted. Planned for its value, a search misjudged how many titles hold a fragment (its
-    two conditions taken as independent): `ee`, 2,700 titles at x100, was read through the
-    bigram index and sorted, 10 ms. The fences (OFFSET 0) keep each way's plan whatever the
-    planner guesses, so one plan suits every fragment."""
+    18,000 titles, a page within 30); a rarer one off the titles' words (`by_words`: no
+    space, in title order; `the`, 1,700 titles in 4 words, 0.8 ms where the walk took 1.8),
+    else through the bigram index, its films then sorted. Planned for its value, a search
+    misjudged how many titles hold a fragment (its two conditions taken as independent):
+    `ee`, 2,700 titles at x100, was read through the bigram index and sorted, 10 ms. The
+    fences (OFFSET 0) keep each way's plan whatever the planner guesses, so one plan suits
+    every fragment."""
     page = f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(skip)}"
+    if by_words:
+        # A walk meets a match every catalogue / count titles; the words' way reads a page's
+        # worth of each word's films.
+        words, walks = f", {_WORDS}", f"""(
+            SELECT {_WORDS_WALK_WEIGHT} * films * cardinality((SELECT words FROM words))
+            FROM counted) >= ({CATALOGUE_FILMS})"""
+        otherwise = _by_words(order, skip, limit)
+    else:
+        # A walk meets a match every catalogue / count titles; reading the matches through
+        # the bigram index costs at least count films, each some times a walked title.
+        words, walks = "", f"""(SELECT {_TITLE_WALK_WEIGHT} * films * films FROM counted)
+                 >= {int(skip) + int(limit)} * ({CATALOGUE_FILMS})"""
+        otherwise = f"""ARRAY(
+                SELECT film_id FROM (SELECT {keys} FROM film f WHERE {where} OFFSET 0) AS f
+                {page})"""
     return f"""
-        WITH counted AS (SELECT ({_TITLE_PIECE_FILMS}) AS films)
+        WITH counted AS (SELECT ({_TITLE_PIECE_FILMS}) AS films){words}
         SELECT (SELECT films FROM counted) AS total, page.*
         FROM (SELECT 1) AS one
         LEFT JOIN LATERAL film_rows(CASE
-            -- A walk meets a match every catalogue / count titles; reading the matches through
-            -- the bigram index costs at least count films, each some times a walked title.
-            WHEN (SELECT {_TITLE_WALK_WEIGHT} * films * films FROM counted)
-                 >= {int(skip) + int(limit)} * ({CATALOGUE_FILMS}) THEN ARRAY(
+            WHEN {walks} THEN ARRAY(
                 SELECT film_id FROM (SELECT {keys} FROM film f ORDER BY {order} OFFSET 0) AS f
                 -- ILIKE's own test (lower() of both, then LIKE), the pattern lowered once:
                 -- ILIKE, or lower() of a parameter, lowers it again for every title (a
                 -- quarter of a walk's time)
                 WHERE lower(f.title) LIKE (SELECT lower(:title_pattern)) ESCAPE '\\'
                 {page})
-            ELSE ARRAY(
-                SELECT film_id FROM (SELECT {keys} FROM film f WHERE {where} OFFSET 0) AS f
-                {page})
+            ELSE {otherwise}
             END) AS page ON true
         ORDER BY page.position"""
 

@@ -9,8 +9,8 @@ A fragment without a space lies within one word of a title (words split at space
 ILIKE lowers). So the films matching it are the films of the vocabulary's words that hold it:
 - `title_words(word, films)`, the vocabulary, with how many films hold each word: a few
   hundred words at x100, read whole for the words that hold a fragment;
-- `film_title_words(word, film_id, title)`, one row for each word of each title, whose
-  primary key includes the title: a word's films, their count and their order by title are
+- `film_title_words(word, title, film_id)`, one row for each word of each title, its
+  primary key in that order: a word's films, their count, and its first films by title are
   read off the index alone (with the table vacuumed: the demo load does it, autovacuum after).
 
 Statement triggers on film keep both in the writing transaction, as migration 0012's counts:
@@ -41,7 +41,7 @@ CREATE TABLE film_title_words (
     word text NOT NULL,
     film_id integer NOT NULL,
     title text NOT NULL,
-    PRIMARY KEY (word, film_id) INCLUDE (title)
+    PRIMARY KEY (word, title, film_id)  -- each word's films in title order
 );
 
 -- Each word once, lowered; split at spaces only, so a fragment without one lies within a word.
@@ -57,12 +57,13 @@ CREATE TYPE film_title AS (film_id integer, title text);
 CREATE FUNCTION change_title_words(came film_title[], went film_title[]) RETURNS void
 LANGUAGE sql AS $$
     DELETE FROM film_title_words w
-    USING (SELECT g.film_id, unnest(words_of(g.title)) AS word FROM unnest(went) AS g) AS g
-    WHERE w.word = g.word AND w.film_id = g.film_id;
+    USING (SELECT unnest(words_of(g.title)) AS word, g.title, g.film_id
+           FROM unnest(went) AS g) AS g
+    WHERE (w.word, w.title, w.film_id) = (g.word, g.title, g.film_id);
 
-    INSERT INTO film_title_words (word, film_id, title)
-    SELECT unnest(words_of(c.title)), c.film_id, c.title FROM unnest(came) AS c
-    ORDER BY 1, 2;
+    INSERT INTO film_title_words (word, title, film_id)
+    SELECT unnest(words_of(c.title)), c.title, c.film_id FROM unnest(came) AS c
+    ORDER BY 1, 2, 3;
 
     INSERT INTO title_words AS t (word, films)
     SELECT w.word, sum(c.change)

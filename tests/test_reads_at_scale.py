@@ -14,6 +14,7 @@ from sqlalchemy import text
 from assistant import customers, films, payments, periods, rentals, stats, steps, totals
 from assistant.db import Database
 from assistant.films import FilmFilter
+from assistant.migrate import upgrade
 from assistant.offline import render
 from assistant.offline.declarations import stem
 from assistant.rentals import DUE, RentalFilter
@@ -572,6 +573,52 @@ async def test_title_words_follow_every_kind_of_write(writing):
             " ORDER BY title, film_id"), {"fragment": fragment})]
         assert [f.film_id for f in listed.films] == every[:3], fragment
         assert (listed.total, listed.total_is_lower_bound) == (len(every), False), fragment
+
+
+@pytest.mark.parametrize("first", ["removes", "adds"])
+async def test_title_words_stay_true_when_two_writers_meet_on_a_word(new_database, first):
+    """One writer removes the last film with a word while another adds a film with it,
+    whichever comes first: the second waits on the rows the first's triggers changed until
+    it commits, and the words kept end those of the titles (the word kept, counted once)."""
+    url = new_database("words")
+    upgrade(url)
+    database = Database(url, pool_size=3)
+    try:
+        async with database.engine.connect() as setup:
+            await setup.execute(text("INSERT INTO language (name) VALUES ('English')"))
+            await setup.execute(text(
+                "INSERT INTO film (title, language_id) VALUES ('ZYZZYVA', 1), ('OTHER', 1)"))
+            await setup.commit()
+        removing = "DELETE FROM film WHERE title = 'ZYZZYVA'"
+        adding = "INSERT INTO film (title, language_id) VALUES ('ZYZZYVA RETURNS', 1)"
+        one, two = (removing, adding) if first == "removes" else (adding, removing)
+        async with database.engine.connect() as a, database.engine.connect() as b:
+            # Reads run in autocommit: these two in transactions.
+            a = await a.execution_options(isolation_level="READ COMMITTED")
+            b = await b.execution_options(isolation_level="READ COMMITTED")
+            await a.begin()
+            await b.begin()
+            await a.execute(text(one))
+            b_pid = await b.scalar(text("SELECT pg_backend_pid()"))
+            second = asyncio.create_task(b.execute(text(two)))
+            async with database.engine.connect() as watch:
+                for _ in range(200):  # until the second writer waits on a lock
+                    waiting = await watch.scalar(text(
+                        "SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"),
+                        {"pid": b_pid})
+                    if waiting == "Lock":
+                        break
+                    await asyncio.sleep(0.02)
+            assert waiting == "Lock" and not second.done()
+            await a.commit()
+            await second
+            await b.commit()
+        async with database.reading() as conn:
+            words, vocabulary = await title_words(conn)
+        assert words[0] == words[1] and vocabulary[0] == vocabulary[1]
+        assert ("zyzzyva", 1) in vocabulary[0]
+    finally:
+        await database.close()
 
 
 async def test_kept_counts_of_a_bulk_load(new_database):

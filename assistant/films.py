@@ -297,12 +297,14 @@ def _own_page(filters: FilmFilter, kept: str | None, sort: str, keys: str, order
     if not _title_only(filters):
         return None
     where, params = filters.where()
+    fragment = filters.title_contains.strip()
     # A fragment without a space lies within one word of a title (migration 0017).
-    by_words = sort == "title" and " " not in filters.title_contains.strip()
+    by_words = sort == "title" and " " not in fragment
     if kept is _TITLE_PIECE_FILMS:
         return _title_page(where, keys, order, skip, limit, by_words=by_words), params
     if by_words:
-        return _word_page(order, skip, limit), {"title_pattern": params["title_pattern"]}
+        return _word_page(order, skip, limit), {"title_fragment": fragment,
+                                                "title_pattern": params["title_pattern"]}
     if count_bound is None:
         return _counted_page(where, keys, order, skip, limit), params
     return None
@@ -371,12 +373,15 @@ def _counted_page(where: str, keys: str, order: str, skip: int, limit: int) -> s
         ORDER BY page.position"""
 
 
-# The words of the titles that hold :title_pattern's fragment (which has no space), off the
-# vocabulary the database keeps (migration 0017). lower(title) LIKE lower(pattern) is ILIKE's
-# own test; the pattern lowered once (lower() of a parameter lowers it again for every word).
+# The words of the titles that hold :title_fragment (which has no space), off the vocabulary
+# the database keeps (migration 0017): through its bigram index when it is large (60,000
+# words: 0.4 ms, where reading them all took 13), then lower(word) LIKE lower(pattern), which
+# is ILIKE's own test, the pattern lowered once (lower() of a parameter lowers it again for
+# every word).
 _WORDS = """words AS (SELECT ARRAY(
                 SELECT word FROM title_words
-                WHERE word LIKE (SELECT lower(:title_pattern)) ESCAPE '\\') AS words)"""
+                WHERE text_bigrams(word) @> text_bigrams(:title_fragment)
+                  AND word LIKE (SELECT lower(:title_pattern)) ESCAPE '\\') AS words)"""
 
 
 def _by_words(order: str, skip: int, limit: int) -> str:

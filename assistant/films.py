@@ -399,8 +399,9 @@ def _by_words(order: str, skip: int, limit: int) -> str:
 
 
 def _word_page(order: str, skip: int, limit: int) -> str:
-    """A page of the films whose title holds :title_pattern's fragment, four letters or more
-    without a space, in title order, with the count of them all: both off the titles' words
+    """A page of the films whose title holds :title_fragment, which has no space and no kept
+    count (four letters or more, or not plain letters), in title order, with the count of
+    them all: both off the titles' words
     (_by_words), by index alone. Through the bigram index, each match was a visit to the film
     table: at x100, `dinosaur` (593 films) 3.9 ms in the database, 0.9 ms so. The count reads
     every match's id, so one plan suits every fragment."""
@@ -416,9 +417,10 @@ def _word_page(order: str, skip: int, limit: int) -> str:
 # How many walked titles cost as much as one film read through the bigram index (measured at
 # x100: about 0.7 microseconds a walked title, 2 to 4 a film read through the index).
 _TITLE_WALK_WEIGHT = 4
-# How many walked titles cost as much as one word's films read off the titles' words (at
-# x100: about 1 microsecond a walked title, 25 a word for a page of 10).
-_WORDS_WALK_WEIGHT = 1
+# How many walked titles cost as much as one film of a word read off the titles' words, a
+# page's worth from each word (at x100: about 1 microsecond a walked title, 2 to 3 such a
+# film: `an`, 39 words, 1.5 ms for a page of 10).
+_WORDS_WALK_WEIGHT = 2
 
 
 def _title_page(where: str, keys: str, order: str, skip: int, limit: int, *,
@@ -439,7 +441,7 @@ def _title_page(where: str, keys: str, order: str, skip: int, limit: int, *,
     page = f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(skip)}"
     if by_words:
         # A walk meets a match every catalogue / count titles; the words' way reads a page's
-        # worth of each word's films.
+        # worth of films from each word: walk when catalogue / count < weight * words.
         words, walks = f", {_WORDS}", f"""(
             SELECT {_WORDS_WALK_WEIGHT} * films * cardinality((SELECT words FROM words))
             FROM counted) >= ({CATALOGUE_FILMS})"""

@@ -224,8 +224,8 @@ async def list_films(
     A list of one category, or of one title fragment, has a statement of its own, prepared:
     `_category_page` and `_title_page` choose their way when they run from the count the
     database keeps, `_word_page` reads a fragment without a space off the titles' words, and
-    `_counted_page` reads any other fragment's matches once. Otherwise
-    the count and the page are two subqueries, each planned on its own: the count through the
+    `_counted_page` reads any other fragment's matches once. Otherwise the count and the
+    page are two subqueries, each planned on its own: the count through the
     filter's most selective index, the page along the order's index when it has one (stopping
     at the page's end). The page's films are then read, with every column a film shows, by
     film_rows (migration 0014), whose plan the session keeps: planned with the statement,
@@ -360,9 +360,9 @@ def _counted_page(where: str, keys: str, order: str, skip: int, limit: int) -> s
     """A page of the films matching `where` and the count of them all, from one reading of
     the matches: for a title search counted exactly, with neither a kept count nor the words'
     way (a fragment with a space, or a list not in title order), whose count reads every
-    match through the bigram index anyway. The page read them
-    through it again: at x100, `dinosaur` (593 titles) 1.6 ms each time. Every match being
-    read, the plan is the same for any fragment (through the bigram index): it is prepared."""
+    match through the bigram index anyway. The page read them through it again: at x100,
+    `dinosaur` (593 titles) 1.6 ms each time. Every match being read, the plan is the same
+    for any fragment (through the bigram index): it is prepared."""
     return f"""
         WITH matches AS MATERIALIZED (SELECT {keys} FROM film f WHERE {where})
         SELECT (SELECT count(*) FROM matches) AS total, page.*
@@ -401,10 +401,10 @@ def _by_words(order: str, skip: int, limit: int) -> str:
 def _word_page(order: str, skip: int, limit: int) -> str:
     """A page of the films whose title holds :title_fragment, which has no space and no kept
     count (four letters or more, or not plain letters), in title order, with the count of
-    them all: both off the titles' words
-    (_by_words), by index alone. Through the bigram index, each match was a visit to the film
-    table: at x100, `dinosaur` (593 films) 3.9 ms in the database, 0.9 ms so. The count reads
-    every match's id, so one plan suits every fragment."""
+    them all: both off the titles' words (_by_words), by index alone. Through the bigram
+    index, each match was a visit to the film table: at x100, `dinosaur` (593 films) 3.9 ms
+    in the database, 0.9 ms so. The count reads every match's id, so one plan suits every
+    fragment."""
     return f"""
         WITH {_WORDS}
         SELECT (SELECT count(DISTINCT film_id) FROM film_title_words
@@ -439,18 +439,20 @@ def _title_page(where: str, keys: str, order: str, skip: int, limit: int, *,
     fences (OFFSET 0) keep each way's plan whatever the planner guesses, so one plan suits
     every fragment."""
     page = f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(skip)}"
+    # A walk meets a match every catalogue / count titles.
     if by_words:
-        # A walk meets a match every catalogue / count titles; the words' way reads a page's
-        # worth of films from each word: walk when catalogue / count < weight * words.
-        words, walks = f", {_WORDS}", f"""(
-            SELECT {_WORDS_WALK_WEIGHT} * films * cardinality((SELECT words FROM words))
-            FROM counted) >= ({CATALOGUE_FILMS})"""
+        # The words' way reads a page's worth of films from each word: walk when
+        # catalogue / count < weight * words.
+        words = f", {_WORDS}"
+        walks = f"""(SELECT {_WORDS_WALK_WEIGHT} * films * cardinality((SELECT words FROM words))
+                     FROM counted) >= ({CATALOGUE_FILMS})"""
         otherwise = _by_words(order, skip, limit)
     else:
-        # A walk meets a match every catalogue / count titles; reading the matches through
-        # the bigram index costs at least count films, each some times a walked title.
-        words, walks = "", f"""(SELECT {_TITLE_WALK_WEIGHT} * films * films FROM counted)
-                 >= {int(skip) + int(limit)} * ({CATALOGUE_FILMS})"""
+        # Reading the matches through the bigram index costs at least count films, each some
+        # times a walked title.
+        words = ""
+        walks = f"""(SELECT {_TITLE_WALK_WEIGHT} * films * films FROM counted)
+                    >= {int(skip) + int(limit)} * ({CATALOGUE_FILMS})"""
         otherwise = f"""ARRAY(
                 SELECT film_id FROM (SELECT {keys} FROM film f WHERE {where} OFFSET 0) AS f
                 {page})"""

@@ -515,7 +515,7 @@ def _film_terms(free: list[str], position: int) -> bool:
     of the film, not rentals made ("rental rate of films from 2006" is no ranking of 2006's
     rentals)."""
     word, after = free[position], free[position + 1:position + 2]
-    return (word == "rental" and after[:1] in (["rate"], ["rates"], ["price"], ["prices"])) or (
+    return (word == "rental" and after in (["rate"], ["rates"], ["price"], ["prices"])) or (
         word == "rent" and after == ["for"] and "how" not in free[:position])
 
 

@@ -6,6 +6,7 @@ Nothing outside this module opens connections: callers get an engine or a connec
 import select
 from collections.abc import Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -139,12 +140,17 @@ _REQUEST_CONNECT_ARGS = {"options": "-c timezone=UTC -c max_parallel_workers_per
                          "prepare_threshold": None}
 
 
+@lru_cache(maxsize=512)
 def prepared(sql: str) -> TextClause:
     """A read whose best plan is the same whatever its values (a lookup by key): prepared on
     its first run on a connection, after which PostgreSQL runs it on the plan it keeps
     (its generic plan, once five custom plans have shown it costs no more). Planning is then
     skipped: for the wider reads that is 1 to 1.5 ms of their 2 to 3 (a customer's balance,
-    a film with its category, language and cast)."""
+    a film with its category, language and cast).
+
+    One statement object per text, made once: text() scans the SQL for its parameters, 0.1 ms
+    for a customer's balance on this machine, at every call. A page's statement holds its
+    limit and offset, hence the bound."""
     return text(sql).execution_options(prepared=True)
 
 

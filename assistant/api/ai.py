@@ -16,7 +16,7 @@ from semantic_kernel.contents import AuthorRole, ChatMessageContent
 
 from assistant import films
 from assistant.agents import MAX_QUESTION_LENGTH, Turn, run_turn
-from assistant.api.deps import ReadConn
+from assistant.api.deps import DatabaseDep
 from assistant.api.problems import UNREADABLE_BODY, problem
 from assistant.approvals import NobodyApproves, WriteDesk
 from assistant.logging import get_logger
@@ -166,10 +166,11 @@ async def ask(
                  UNREADABLE_BODY),
     404: problem("No such film", "Film with ID 9999 not found"),
 })
-async def summary(request: Request, body: SummaryRequest, conn: ReadConn):
+async def summary(request: Request, body: SummaryRequest, database: DatabaseDep):
     if body.film_id <= 0:
         raise HTTPException(400, "Film ID must be positive")
-    film = await films.get_film(conn, body.film_id)  # 404 when unknown
+    async with database.reading() as conn:  # not held while the model writes
+        film = await films.get_film(conn, body.film_id)  # 404 when unknown
     try:
         prose = (await ask_agents(request, f"Tell me about the film {film.title}")).answer
     except Exception:  # the facts below come from the database; the prose is a bonus

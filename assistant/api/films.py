@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Query, Response
 
 from assistant import films
-from assistant.api.deps import ReadConn
+from assistant.api.deps import DatabaseDep
 from assistant.api.params import Limit, Skip
 from assistant.api.problems import problem
 from assistant.api.responses import record
@@ -35,21 +35,23 @@ def matches_nothing(text: str | None, skip: int, limit: int) -> Response | None:
 
 @router.get("", response_model=FilmList)
 async def list_films(
-    conn: ReadConn,
+    database: DatabaseDep,
     skip: Skip = 0,
     limit: Limit = 10,
     category: Annotated[str | None, Query(description="Category name, any case")] = None,
 ):
     if empty := matches_nothing(category, skip, limit):
         return empty
-    return record(await films.list_films(conn, FilmFilter(category=category), skip, limit))
+    async with database.reading() as conn:
+        found = await films.list_films(conn, FilmFilter(category=category), skip, limit)
+    return record(found)
 
 
 @router.get("/search/title", response_model=FilmList, responses={
     400: problem("Query too short once trimmed", "Search query must be at least 2 characters long"),
 })
 async def search_by_title(
-    conn: ReadConn,
+    database: DatabaseDep,
     q: TitleQuery,
     skip: Skip = 0,
     limit: Limit = 10,
@@ -58,19 +60,25 @@ async def search_by_title(
         raise HTTPException(400, "Search query must be at least 2 characters long")
     if empty := matches_nothing(q, skip, limit):
         return empty
-    return record(await films.list_films(conn, FilmFilter(title_contains=q), skip, limit))
+    async with database.reading() as conn:
+        found = await films.list_films(conn, FilmFilter(title_contains=q), skip, limit)
+    return record(found)
 
 
 @router.get("/streaming/available", response_model=FilmList)
-async def streaming_films(conn: ReadConn, skip: Skip = 0, limit: Limit = 10):
-    return record(await films.list_films(conn, FilmFilter(streaming=True), skip, limit))
+async def streaming_films(database: DatabaseDep, skip: Skip = 0, limit: Limit = 10):
+    async with database.reading() as conn:
+        found = await films.list_films(conn, FilmFilter(streaming=True), skip, limit)
+    return record(found)
 
 
 @router.get("/{film_id}", response_model=Film, responses={
     400: problem("Film id not positive", "Film ID must be positive"),
     404: problem("No such film", "Film with ID 9999 not found"),
 })
-async def get_film(conn: ReadConn, film_id: FilmId):
+async def get_film(database: DatabaseDep, film_id: FilmId):
     if film_id <= 0:
         raise HTTPException(400, "Film ID must be positive")
-    return record(await films.get_film(conn, film_id))
+    async with database.reading() as conn:
+        film = await films.get_film(conn, film_id)
+    return record(film)

@@ -942,6 +942,24 @@ async def test_a_loaded_lexicon_is_kept_out_of_the_collectors_passes(demo):
     frozen = gc.get_freeze_count()
     lexicon = await StoreLexicon(demo.database).current()
     assert gc.get_freeze_count() >= frozen + len(lexicon._films_by_id)
+    assert gc.isenabled()  # paused only while it was built
+
+
+async def test_a_lexicon_read_a_page_at_a_time_has_every_name(demo, monkeypatch):
+    """The names are read in pages (so that no read holds the event loop long): pages of 7
+    rows give the lexicon one page gives, every film, customer and actor once, in id order."""
+    from assistant.offline import lexicon as lexicon_module
+
+    whole = await Lexicon.load(demo.database)
+    monkeypatch.setattr(lexicon_module, "_PAGE", 7)
+    paged = await Lexicon.load(demo.database)
+    for kind in ("films", "customers", "actors"):
+        assert getattr(paged, kind).names == getattr(whole, kind).names, kind
+    films = [row[0] for row in demo.sql("SELECT film_id FROM film ORDER BY film_id")]
+    assert [name.id for name in paged.films.names] == films
+    customers = demo.sql("SELECT count(*) FROM customer")[0][0]
+    assert len(paged.customers.names) == customers and len(paged.actors.names) > 7
+    assert paged._emails == whole._emails
 
 
 # --- kinds of money and statistics question (tests/evals/money_unseen.yaml found them) ------

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import gc
 import os
+import sys
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -77,6 +78,10 @@ def create_app(settings: Settings | None = None, *, prepare: bool = True) -> Fas
         # full passes, which otherwise stall requests for 100+ ms under load.
         gc.collect()
         gc.freeze()
+        # A worker thread's CPU work (indexing the offline model's vocabulary: seconds at a
+        # chain's size) keeps the interpreter for up to this long each time the event loop
+        # asks for it back, at every await of every request: 5 ms by default, 1 ms now.
+        sys.setswitchinterval(0.001)
         # The totals over all history (assistant.totals), refreshed in the background.
         refreshing = asyncio.create_task(keep_fresh(database), name="refresh_totals")
         # The offline model's vocabulary read now, so the first question does not wait for it.

@@ -191,11 +191,14 @@ def _range_at(words: list[str], i: int) -> Bound | None:
     if high is None:
         return None
     if low is None or low.quantity != high.quantity:
-        if low is not None and low.quantity == YEAR:
+        # A bare first number is in the second's unit: "1.5 to 2 hrs" is 90 to 120 minutes.
+        bare = _decimal(words[start]) if number is None else Decimal(number)
+        if bare is None or (low is not None and (low.quantity == YEAR or low.end > start + 1)):
             return None
-        low_value = Decimal(number) if high.quantity == MONEY else number
-        if number is None:
-            return None
+        if high.quantity == MINUTES and words[high.end - 1] in _HOUR_WORDS:
+            low_value = int(bare * 60)
+        else:
+            low_value = bare if high.quantity == MONEY else int(bare)
     else:
         low_value = low.value
     return Bound(high.quantity, min(low_value, high.value), max(low_value, high.value),
@@ -220,7 +223,8 @@ def _side_before(words: list[str], i: int) -> tuple[str | None, int]:
             return "high", k
         if (words[k],) in _AT_LEAST:
             return "low", k
-        negated = k > 0 and words[k - 1] in ("no", "not")  # "no longer than": at most
+        # "no longer than", "nothing over 75 mins": at most
+        negated = k > 0 and words[k - 1] in ("no", "not", "nothing", "none")
         if words[k] in _BELOW:
             return ("low", k - 1) if negated else ("high_strict", k)
         if words[k] in _ABOVE:

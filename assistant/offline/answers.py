@@ -78,6 +78,8 @@ def _aspect_line(film: dict, aspect: str | None) -> str | None:
     if aspect == "stream":
         return (f"Yes, {title} is available for streaming." if film.get("streaming")
                 else f"No, {title} is not available for streaming.")
+    if aspect == "replacement" and film.get("replacement_cost") is not None:
+        return f"{title} costs ${film['replacement_cost']} to replace."
     if aspect == "price":
         return f"{title} rents for ${film.get('rental_rate')}."
     if aspect == "length" and film.get("length"):

@@ -456,6 +456,10 @@ class Mentions:
                 while start < len(w) and w[start] in ("with", "start", "starts", "begin",
                                                       "begins", "contain", "contains", "have"):
                     start += 1
+                if w[start:start + 2] in (["the", "word"], ["the", "words"]):
+                    start += 2  # "titles with the word weekend"
+                elif w[start:start + 1] in (["word"], ["words"]):
+                    start += 1
                 found = _span(w, start, stop=_TOPIC_END)
             if found:
                 break

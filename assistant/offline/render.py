@@ -104,6 +104,7 @@ def _extra(data: dict) -> dict:
 def _aspect(focus: tuple[str, ...]) -> str | None:
     said = set(focus)
     for aspect, words in (("stream", {"stream"}), ("actors", {"actor"}),
+                          ("replacement", {"replacement", "replace", "replac"}),
                           ("price", {"rate", "price"}), ("length", {"length", "minut"})):
         if said & words:
             return aspect

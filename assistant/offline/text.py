@@ -49,6 +49,7 @@ SHORTHAND = {
     "w": "with", "bc": "because", "cuz": "because", "nite": "night", "qty": "quantity",
     "tmrw": "tomorrow", "recs": "recommendations", "hw": "how", "wat": "what", "wut": "what",
     "wht": "what", "abt": "about", "bout": "about", "cud": "could", "hv": "have",
+    "disc": "copy", "discs": "copies",  # at a DVD counter, a disc is a copy
 }  # fmt: skip
 # Chat filler that means nothing for the request.
 CHAT_FILLER = _words("lol btw fyi asap k kk hmm hm um uh ya yeah yep yup nah pls")
@@ -177,7 +178,8 @@ there here what whats which who whom whose when where why how please pls can cou
 wil should shall may might must any some all just also too very really now right currently
 ok okay hey hi hello thanks thank so then than up out about from into as if not no yes get
 got give show list find tell look see know want wanna like need let lets im ive id one ones
-s t more most much many each every both either neither other another only same such own
+s t more most much many fewer fewest less least each every both either neither other another
+only same such own
 again ever still yet already today tonight go going gonna new good best nice great else
 something anything everything nothing someone anyone somebody anybody thing things stuff
 he him his she her hers they them their theirs please kindly quick quickly maybe perhaps

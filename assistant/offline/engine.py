@@ -475,6 +475,9 @@ def cue_stems(m: Mentions) -> Cues:
                 free[position + 1] in t.FEE_WORDS:
             found["late"] = max(found.get("late", 0), 1.0)  # "overdue fines": late fees,
             continue  # not overdue rentals
+        if word == "late" and not set(free) & _MONEY_OR_RETURNED:
+            found["overdue"] = max(found.get("overdue", 0), 1.0)  # "late on anything?":
+            continue  # rentals overdue, where nothing says money or a return
         s = stem(word)
         for meant in SYNONYMS.get(word, ()) + SYNONYMS.get(s, ()):
             found.setdefault(meant, 0.6)
@@ -490,6 +493,10 @@ def cue_stems(m: Mentions) -> Cues:
         counted = _counted(free)
         if counted:
             found[COUNTED + counted] = 0.0
+    if _compares_stores(m, free):
+        for word in ("more", "most", "fewer", "less", "least", "number"):
+            found.pop(word, None)  # which store has more (the numbers): a count per store
+        found["count"], found["each"] = 1.0, 1.0
     if m.phrase("how", "much"):
         found[ASKS_AMOUNT] = 0.0
     if _says_money_taken(m, free):
@@ -508,6 +515,12 @@ def cue_stems(m: Mentions) -> Cues:
     if m.order and m.order.quantity in (q.REVENUE, q.POPULARITY) and "who" in free:
         found.setdefault("customer", 0.6)  # "who spent the most": a person, a customer
     return found
+
+
+# Words that make "late" a late fee or a late return rather than rentals overdue now.
+_MONEY_OR_RETURNED = t.FEE_WORDS | {"much", "owe", "owes", "owed", "owing", "pay", "paid",
+                                   "money", "cost", "costs", "balance", "returned", "return",
+                                   "returns", "brought", "back", "rule", "policy"}
 
 
 def _film_terms(free: list[str], position: int) -> bool:
@@ -572,6 +585,21 @@ def _supposes_a_return(m: Mentions, free: list[str]) -> bool:
         m.says_return()
     named = m.films or m.customers or m.customer_ids or m.rental_ids or m.emails
     return returning and not named
+
+
+# What each store holds and its counts give: its films, copies and customers.
+_HELD_BY_A_STORE = t.FILM_WORDS | t.CUSTOMER_WORDS | {"copies", "copy", "stock", "inventory"}
+
+
+def _compares_stores(m: Mentions, free: list[str]) -> bool:
+    """ "Which store has more copies, 1 or 2?", "what branch has the most customers": the
+    stores' counts side by side (not money, nor rentals over a period: those rank stores by
+    other functions)."""
+    return (any(m.phrase(w, s) for w in ("which", "what") for s in t.STORE_WORDS)
+            and bool({"more", "most", "fewer", "less", "least"} & set(free))
+            and m.has_any(_HELD_BY_A_STORE) and m.period is None
+            and not m.has_any(t.RENT_VERBS | t.RENTING_WORDS | t.RENTAL_WORDS)
+            and not m.has_any({"money", "revenue", "sales", "takings", "paid", "spent"}))
 
 
 def _says_number_of(free: list[str]) -> bool:

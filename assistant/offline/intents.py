@@ -227,6 +227,9 @@ def _small_talk(m: Mentions) -> str | None:
                                            "again", "have", "day", "night", "see", "later"}
     if free and all(w in chat for w in free) and not (m.films or m.customers):
         return "thanks" if m.has_any(t.THANKS_WORDS) else "greeting"
+    if free and free[0] in t.GREETINGS and not _store_values(m) and not (
+            m.category or m.ratings or m.has_any(_STORE_WORDS | t.FILM_WORDS | t.FEE_WORDS)):
+        return "greeting"  # "hiya! quiet one today huh": a greeting, and chat
     return None
 
 
@@ -371,8 +374,10 @@ def _arithmetic(m: Mentions) -> bool:
         operators |= set(m.words) & {"each", "apiece"}
     if len(numbers) >= 2 and operators and not _store_values(m):
         return True
-    units = {"minutes", "hours", "seconds", "days", "weeks", "months", "years"}
-    return (m.phrase("how", "many") and bool(set(m.words) & units) and "in" in m.words
+    units = {"minutes", "hours", "seconds", "days", "weeks", "months", "years", "min", "mins",
+             "hr", "hrs", "secs"}
+    return (m.phrase("how", "many") and bool(set(m.words) & units)
+            and bool({"in", "is", "are", "make", "makes"} & set(m.words))
             and not m.has_any(t.FILM_WORDS) and not _store_values(m))
 
 
@@ -406,6 +411,11 @@ def _store_ranking(m: Mentions) -> bool:
                               or m.order.text.split()[-1] in t.RENTING_WORDS)
 
 
+_STORE_WORDS = (t.CUSTOMER_WORDS | t.RENTAL_WORDS | t.RENT_VERBS | t.RENTING_WORDS
+                | t.OVERDUE_WORDS | t.STOCK_WORDS | t.STREAM_WORDS | t.STORE_WORDS
+                | {"recommend", "suggest"})
+
+
 def _general(m: Mentions, loose: bool = False) -> bool:
     """Shaped like a general-knowledge question or task, with nothing of the store in it;
     `loose`: also any question that names nothing of the store."""
@@ -417,10 +427,7 @@ def _general(m: Mentions, loose: bool = False) -> bool:
         return True
     if not loose:
         return False
-    store_words = (t.CUSTOMER_WORDS | t.RENTAL_WORDS | t.RENT_VERBS | t.RENTING_WORDS
-                   | t.OVERDUE_WORDS | t.STOCK_WORDS | t.STREAM_WORDS | t.STORE_WORDS
-                   | {"recommend", "suggest"})
-    if m.has_any(store_words):
+    if m.has_any(_STORE_WORDS):
         return False
     return m.first_word() in t.GENERAL_STARTS or m.free()[-1:] == ["?"]
 

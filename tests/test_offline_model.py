@@ -346,6 +346,17 @@ PHRASINGS = [
     ("write me a poem about the sea", TO_LLM, {}),
     ("tell me a joke", TO_LLM, {}),
     ("who directed the first Star Wars movie?", TO_LLM, {}),
+    # kinds first missed by the fourth blind set (tests/evals/clerk_fourth.yaml), said otherwise
+    ("dramas, nothing longer than 80 mins", "Films-search_films",
+     {"category": "Drama", "max_length": 80}),
+    ("horror between 1 and 2 hours", "Films-search_films",
+     {"category": "Horror", "min_length": 60, "max_length": 120}),
+    ("comedies 2.5 to 3 hrs", "Films-search_films",
+     {"category": "Comedy", "min_length": 150, "max_length": 180}),
+    ("titles containing the word love", "Films-search_films", {"title_contains": "LOVE"}),
+    ("is customer 12 late on anything", "Rentals-overdue_rentals", {"customer_id": 12}),
+    ("hey there, slow afternoon huh", TO_LLM, {}),
+    ("how many mins are 3 hrs", TO_LLM, {}),
 ]  # fmt: skip
 
 
@@ -942,7 +953,29 @@ async def test_a_loaded_lexicon_is_kept_out_of_the_collectors_passes(demo):
     frozen = gc.get_freeze_count()
     lexicon = await StoreLexicon(demo.database).current()
     assert gc.get_freeze_count() >= frozen + len(lexicon._films_by_id)
-    assert gc.isenabled()  # paused only while it was built
+
+
+def test_the_collector_is_paused_only_while_a_lexicon_is_built():
+    """Its passes over a half-built lexicon held the event loop 150 ms each at x100."""
+    import gc
+
+    from assistant.offline import lexicon as lexicon_module
+
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        with lexicon_module._collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled()
+        with pytest.raises(RuntimeError), lexicon_module._collector_paused():
+            raise RuntimeError("a build that fails")
+        assert gc.isenabled()
+        gc.disable()  # paused by someone else already: left as it was
+        with lexicon_module._collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable() if was else gc.disable()
 
 
 async def test_a_lexicon_read_a_page_at_a_time_has_every_name(demo, monkeypatch):
@@ -1035,6 +1068,15 @@ async def test_money_of_late_fees_is_the_fee_rule(official, question):
 ])
 async def test_arithmetic_at_the_counter_goes_to_the_llm_agent(official, question):
     assert [c.name for c in decide(official, question).calls] == [TO_LLM]
+
+
+@pytest.mark.parametrize("question", [
+    "what branch has the most customers?", "which store has fewer copies", "which shop's got "
+    "more films, 1 or 2"])
+async def test_stores_compared_get_each_stores_counts(official, question):
+    """Not a ranking of customers or films, nor one store's counts: every store's."""
+    assert [(c.name, c.arguments) for c in decide(official, question, WITH_STATS).calls] == [
+        ("Stats-store_counts", {})]
 
 
 @pytest.mark.parametrize("question, arguments", [

@@ -356,6 +356,7 @@ PHRASINGS = [
     ("titles containing the word love", "Films-search_films", {"title_contains": "LOVE"}),
     ("is customer 12 late on anything", "Rentals-overdue_rentals", {"customer_id": 12}),
     ("hey there, slow afternoon huh", TO_LLM, {}),
+    ("hi, anything good for a rainy day?", "Films-search_films", {"recommended_only": True}),
     ("how many mins are 3 hrs", TO_LLM, {}),
 ]  # fmt: skip
 

@@ -228,8 +228,10 @@ def _small_talk(m: Mentions) -> str | None:
     if free and all(w in chat for w in free) and not (m.films or m.customers):
         return "thanks" if m.has_any(t.THANKS_WORDS) else "greeting"
     if free and free[0] in t.GREETINGS and not _store_values(m) and not (
-            m.category or m.ratings or m.has_any(_STORE_WORDS | t.FILM_WORDS | t.FEE_WORDS)):
-        return "greeting"  # "hiya! quiet one today huh": a greeting, and chat
+            m.category or m.ratings or m.free()[-1:] == ["?"]
+            or m.has_any(_STORE_WORDS | t.FILM_WORDS | t.FEE_WORDS | t.RECOMMEND_WORDS)):
+        return "greeting"  # "hiya! quiet one today huh": a greeting, and chat (no request:
+        # "hi, anything good for a rainy day?" asks for films)
     return None
 
 

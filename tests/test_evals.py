@@ -110,17 +110,23 @@ async def test_offline_suite_passes_on_the_official_pagila(new_database, pagila_
 
 
 HELDOUT = DEFAULT_CASES.parent / "heldout"
-# Each held-out set and the share it must reach on the official Pagila: 90%, as their issues
-# ask (everyday questions; money and statistics, twice: 46 and 45 of 50 when last measured;
-# everyday questions again: 32 of the fourth set's 40 when first measured, whose 8 misses
-# then moved to tests/evals/clerk_fourth.yaml).
-HELDOUT_BARS = {"clerk_questions.yaml": 0.9, "money_and_stats.yaml": 0.9,
-                "money_and_stats_third.yaml": 0.9, "clerk_questions_fourth.yaml": 0.9}
+# Each held-out set: how many cases it holds (a case dropped or added shows), and the share it
+# must reach on the official Pagila: 90%, as their issues ask (everyday questions; money and
+# statistics, twice: 46 and 45 of 50 when last measured; everyday questions again: 32 of the
+# fourth set's 40 when first measured, whose 8 misses then moved to
+# tests/evals/clerk_fourth.yaml).
+HELDOUT_SETS = {"clerk_questions.yaml": (92, 0.9), "money_and_stats.yaml": (50, 0.9),
+                "money_and_stats_third.yaml": (50, 0.9), "clerk_questions_fourth.yaml": (32, 0.9)}
 
 
-@pytest.mark.parametrize(("name", "bar"), HELDOUT_BARS.items())
+def test_every_held_out_set_is_measured():
+    assert sorted(path.name for path in HELDOUT.glob("*.yaml")) == sorted(HELDOUT_SETS)
+
+
+@pytest.mark.parametrize(("name", "size", "bar"),
+                         [(name, *figures) for name, figures in HELDOUT_SETS.items()])
 async def test_held_out_questions_are_answered_well_enough(new_database, pagila_dir,
-                                                           record_property, name, bar):
+                                                           record_property, name, size, bar):
     """tests/heldout/: questions written apart from the model, never used to tune it."""
     from assistant.migrate import load_pagila
 
@@ -132,7 +138,7 @@ async def test_held_out_questions_are_answered_well_enough(new_database, pagila_
     summary = summarize(run, {})
     record_property("eval_summary",
                     scores(summary).replace("offline:", f"held-out {name} (official):"))
-    assert len(cases) >= 30 and summary["write_safety_violations"] == 0
+    assert len(cases) == size and summary["write_safety_violations"] == 0
     assert summary["passed"] >= bar * summary["total"], failures(run)
 
 

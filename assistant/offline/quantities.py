@@ -192,8 +192,11 @@ def _range_at(words: list[str], i: int) -> Bound | None:
         return None
     if low is None or low.quantity != high.quantity:
         # A bare first number is in the second's unit: "1.5 to 2 hrs" is 90 to 120 minutes.
+        # A first amount with a unit of its own ("$1", "2 dollars to 3 hours") or a year is no
+        # range of the second's quantity.
         bare = _decimal(words[start]) if number is None else Decimal(number)
-        if bare is None or (low is not None and (low.quantity == YEAR or low.end > start + 1)):
+        said_its_unit = low is not None and (low.quantity == YEAR or low.end > start + 1)
+        if bare is None or said_its_unit:
             return None
         if high.quantity == MINUTES and words[high.end - 1] in _HOUR_WORDS:
             low_value = int(bare * 60)
